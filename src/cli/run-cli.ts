@@ -1,0 +1,210 @@
+/** The command line: parses flags strictly, runs one command, prints JSON (--json) or text, one-line errors. */
+import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { ConfigError } from '../config/env.ts'
+import type { Source } from '../db/schema.ts'
+import type { Deps } from '../deps.ts'
+import { ApiError } from '../http/api-client.ts'
+import { InputError } from '../sources/source-types.ts'
+import { purgeAll, statusOf } from '../users/user-status.ts'
+import { connectUser } from '../users/connect-user.ts'
+import { disconnectSource, disconnectUser } from '../users/disconnect.ts'
+import { mapProject } from '../users/map-project.ts'
+import { listProjects, refreshProjects } from '../users/project-list.ts'
+import { getUser } from '../users/user-store.ts'
+import { syncAll } from '../sync/sync-all.ts'
+import { syncUser } from '../sync/sync-user.ts'
+import { zeroOut } from '../sync/zero-out.ts'
+import * as text from './text-output.ts'
+
+export interface CliIo {
+  out(text: string): void
+  err(text: string): void
+  /** Opens the runtime (env, database); deferred so `--help` and flag errors need no database. */
+  open(): Promise<{ deps: Deps; close(): void }>
+  /** `serve` keeps running until this resolves. */
+  serve(deps: Deps): Promise<void>
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>
+interface Command {
+  summary: string
+  usage: string
+  options: Options
+  run(deps: Deps, flags: Flags): Promise<{ json: unknown; text: string }>
+}
+type Flags = Record<string, string | boolean | undefined>
+
+const str = { type: 'string' } as const
+const user = { user: str }
+
+const COMMANDS: Record<string, Command> = {
+  serve: {
+    summary: 'web UI and the hourly schedule (what `npm start` runs)',
+    usage: 'serve',
+    options: {},
+    run: async () => ({ json: null, text: '' }),
+  },
+  connect: {
+    summary: 'create or update the user of an Exist token, with their time sources',
+    usage: 'connect --exist-token T [--toggl-token T]',
+    options: { 'exist-token': str, 'toggl-token': str },
+    async run(deps, f) {
+      const result = await connectUser(
+        deps,
+        { kind: 'personal', token: required(f, 'exist-token') },
+        { togglToken: f['toggl-token'] as string | undefined },
+      )
+      return { json: result, text: text.connected(result) }
+    },
+  },
+  projects: {
+    summary: 'source projects with their mapping',
+    usage: 'projects --user ID [--refresh]',
+    options: { ...user, refresh: { type: 'boolean' } },
+    async run(deps, f) {
+      const id = userId(f)
+      await getUser(deps.db, id)
+      if (f.refresh) await refreshProjects(deps, id)
+      const list = await listProjects(deps, id)
+      return { json: list, text: text.projects(list) }
+    },
+  },
+  map: {
+    summary: 'map a project to an Exist attribute (none unmaps)',
+    usage: 'map --user ID --project toggl:123 --attribute productive_min|none',
+    options: { ...user, project: str, attribute: str },
+    async run(deps, f) {
+      const attribute = required(f, 'attribute')
+      const result = await mapProject(deps, userId(f), required(f, 'project'), attribute === 'none' ? null : attribute)
+      return { json: result, text: text.mapped(result) }
+    },
+  },
+  sync: {
+    summary: 'one run now, for one user or all',
+    usage: 'sync [--user ID]',
+    options: user,
+    async run(deps, f) {
+      const reports =
+        f.user === undefined ? await syncAll(deps, 'cli') : [await syncUser(deps, userId(f), 'cli')]
+      return { json: { users: reports }, text: text.reports(reports) }
+    },
+  },
+  'zero-out': {
+    summary: 'set every mapped attribute to 0 for the window, then re-send everything',
+    usage: 'zero-out --user ID',
+    options: user,
+    async run(deps, f) {
+      const report = await zeroOut(deps, userId(f), 'cli')
+      return { json: report, text: `Zeroed ${report.zeroed} day values.\n${text.reports([report])}` }
+    },
+  },
+  disconnect: {
+    summary: 'delete a user (or one source) and release the attributes',
+    usage: 'disconnect --user ID [--source toggl|clockify]',
+    options: { ...user, source: str },
+    async run(deps, f) {
+      const id = userId(f)
+      const source = f.source as string | undefined
+      if (source !== undefined && source !== 'toggl' && source !== 'clockify') {
+        throw new InputError(`--source must be toggl or clockify (got "${source}")`)
+      }
+      const result = source ? await disconnectSource(deps, id, source as Source) : await disconnectUser(deps, id)
+      return { json: result, text: text.disconnected(result) }
+    },
+  },
+  purge: {
+    summary: 'ledger retention now',
+    usage: 'purge',
+    options: {},
+    async run(deps) {
+      const result = await purgeAll(deps)
+      return { json: result, text: `Purged ledger rows past retention for ${result.users} user(s).` }
+    },
+  },
+  status: {
+    summary: 'users, sources, mappings and last runs',
+    usage: 'status [--user ID]',
+    options: user,
+    async run(deps, f) {
+      const result = await statusOf(deps, f.user === undefined ? undefined : userId(f))
+      return { json: result, text: text.status(result) }
+    },
+  },
+}
+
+class UsageError extends Error {}
+
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv
+  if (!name || name === 'help' || name === '--help' || name === '-h') {
+    io.out(help())
+    return name ? 0 : 2
+  }
+  const command = COMMANDS[name]
+  if (!command) {
+    io.err(`timebridge: unknown command "${name}" (commands: ${Object.keys(COMMANDS).join(', ')})`)
+    return 2
+  }
+  let flags: Flags
+  try {
+    flags = parseArgs({
+      args: rest,
+      options: { ...command.options, json: { type: 'boolean' }, help: { type: 'boolean' } },
+      strict: true,
+      allowPositionals: false,
+    }).values as Flags
+  } catch (error) {
+    io.err(`timebridge ${name}: ${firstLine((error as Error).message)} (usage: ${command.usage})`)
+    return 2
+  }
+  if (flags.help) {
+    io.out(`usage: npm run --silent cli -- ${command.usage} [--json]\n${command.summary}`)
+    return 0
+  }
+
+  let runtime: { deps: Deps; close(): void } | undefined
+  try {
+    runtime = await io.open()
+    if (name === 'serve') {
+      await io.serve(runtime.deps)
+      return 0
+    }
+    const result = await command.run(runtime.deps, flags)
+    io.out(flags.json ? JSON.stringify(result.json, null, 2) : result.text)
+    return 0
+  } catch (error) {
+    io.err(`timebridge ${name}: ${describe(error)}`)
+    return error instanceof UsageError ? 2 : 1
+  } finally {
+    runtime?.close()
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof InputError || error instanceof ConfigError || error instanceof ApiError || error instanceof UsageError) {
+    return firstLine(error.message)
+  }
+  return firstLine(error instanceof Error ? error.message : String(error))
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0]!.trim()
+}
+
+function required(f: Flags, name: string): string {
+  const v = f[name]
+  if (typeof v !== 'string' || v.trim() === '') throw new UsageError(`--${name} is required`)
+  return v
+}
+
+function userId(f: Flags): number {
+  const raw = required(f, 'user')
+  if (!/^[1-9]\d{0,15}$/.test(raw.trim())) throw new UsageError(`--user must be a user id, a whole number (got "${raw}")`)
+  return Number(raw)
+}
+
+function help(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length))
+  const lines = Object.entries(COMMANDS).map(([k, c]) => `  ${k.padEnd(width)}  ${c.summary}\n  ${' '.repeat(width)}  ${c.usage}`)
+  return `usage: npm run --silent cli -- <command> [options] [--json]\n\ncommands:\n${lines.join('\n')}`
+}

@@ -1,0 +1,77 @@
+/** Human-readable renderings of CLI results (the --json shapes are the interface; these are for people). */
+import type { RunReport } from '../sync/run-store.ts'
+import type { ConnectResult } from '../users/connect-user.ts'
+import type { DisconnectResult } from '../users/disconnect.ts'
+import type { MapResult } from '../users/map-project.ts'
+import type { ProjectView } from '../users/project-list.ts'
+import type { UserStatus } from '../users/user-status.ts'
+
+export function connected(r: ConnectResult): string {
+  const sources = r.sources.map((s) => `${s.source}: ${s.account} (${s.projects} projects)`)
+  return [`${r.created ? 'Created' : 'Updated'} user ${r.user} (Exist: ${r.exist_username}, ${r.timezone}).`, ...sources].join('\n')
+}
+
+export function projects(list: ProjectView[]): string {
+  if (list.length === 0) return 'No projects (connect a source, or try --refresh).'
+  return list
+    .map((p) => {
+      const where = [p.workspace, p.client].filter(Boolean).join(' / ')
+      const flags = p.archived ? ' [archived]' : ''
+      return `${p.project.padEnd(22)} ${where ? `${where} / ` : ''}${p.name}${flags} → ${p.attribute ?? 'none'}`
+    })
+    .join('\n')
+}
+
+export function mapped(r: MapResult): string {
+  const lines = [`${r.project} → ${r.attribute ?? 'none'}${r.previous && r.previous !== r.attribute ? ` (was ${r.previous})` : ''}`]
+  if (r.took_over_from) lines.push(`Took "${r.attribute}" over from ${r.took_over_from}.`)
+  if (r.released.length) lines.push(`No longer synced, released to Exist: ${r.released.join(', ')} (Exist keeps its values).`)
+  for (const p of r.problems) lines.push(`Warning: ${p}`)
+  return lines.join('\n')
+}
+
+export function reports(list: RunReport[]): string {
+  if (list.length === 0) return 'No users to sync.'
+  return list
+    .map((r) => {
+      const s = r.summary
+      const read = Object.entries(s.read).map(([k, v]) => `${v} ${k} entries`).join(', ') || 'nothing'
+      const parts = [
+        `user ${r.user}: ${r.status}`,
+        `read ${read}`,
+        `wrote ${s.written.increment} increments, ${s.written.update} updates`,
+      ]
+      if (s.refused.length) parts.push(`${s.refused.length} refused`)
+      if (s.pending) parts.push(`${s.pending} pending`)
+      const extra = [...s.refused.map((x) => `  refused ${x.attribute} ${x.date}: ${x.error}`), ...s.notes.map((n) => `  ${n}`)]
+      if (r.error) extra.push(`  ${r.error}`)
+      return [parts.join('; '), ...extra].join('\n')
+    })
+    .join('\n')
+}
+
+export function disconnected(r: DisconnectResult): string {
+  const what = r.source ? `${r.source} from user ${r.user}` : `user ${r.user}; nothing of theirs is left`
+  const lines = [`Disconnected ${what}.`]
+  if (r.released.length) lines.push(`Released: ${r.released.join(', ')}`)
+  for (const p of r.problems) lines.push(`Warning: ${p}`)
+  return lines.join('\n')
+}
+
+export function status(s: { users: UserStatus[] }): string {
+  if (s.users.length === 0) return 'No users yet: run connect.'
+  return s.users
+    .map((u) => {
+      const sources = u.sources
+        .filter((x) => x.connected || x.reason)
+        .map((x) => `${x.source} ${x.connected ? 'connected' : `disconnected (${x.reason})`}`)
+      const last = u.runs[0]
+      return [
+        `user ${u.user} — ${u.exist_username} (${u.timezone}) ${u.syncing ? 'syncing' : `stopped: ${u.stopped_reason}`}`,
+        `  sources: ${sources.join(', ') || 'none'}`,
+        `  mappings: ${u.mappings.map((m) => `${m.project}→${m.attribute}`).join(', ') || 'none'}`,
+        `  last run: ${last ? `${last.finished_at} ${last.status}${last.error ? ` (${last.error})` : ''}` : 'never'}`,
+      ].join('\n')
+    })
+    .join('\n')
+}

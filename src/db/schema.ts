@@ -1,0 +1,141 @@
+/** The tables, shared by SQLite on Node and D1 on Workers; drizzle-kit writes the migrations in drizzle/ from this file. */
+import { sql } from 'drizzle-orm'
+import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+
+const timestamp = (name: string) => integer(name, { mode: 'timestamp_ms' })
+const now = sql`(cast(unixepoch('subsec') * 1000 as integer))`
+
+/** One row per Exist account: the Exist username is the identity, `id` is what the CLI prints. */
+export const users = sqliteTable('users', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  existUsername: text('exist_username').notNull().unique(),
+  timezone: text('timezone').notNull(),
+  timezoneCheckedAt: timestamp('timezone_checked_at').notNull(),
+  existAuth: text('exist_auth', { enum: ['personal', 'oauth'] }).notNull(),
+  /** Sealed with the SecretBox; never plaintext. */
+  existToken: text('exist_token').notNull(),
+  existRefreshToken: text('exist_refresh_token'),
+  existTokenExpiresAt: timestamp('exist_token_expires_at'),
+  syncing: integer('syncing', { mode: 'boolean' }).notNull().default(true),
+  /** Why syncing stopped (e.g. Exist refused the token), shown to the user. */
+  stoppedReason: text('stopped_reason'),
+  /** A quota answer asked us to wait: no run before this instant. */
+  retryAfter: timestamp('retry_after'),
+  /** Held while a run is under way, so no user is synced twice at once (across processes too). */
+  leaseUntil: timestamp('lease_until'),
+  createdAt: timestamp('created_at').notNull().default(now),
+  updatedAt: timestamp('updated_at').notNull().default(now),
+})
+
+export const SOURCES = ['toggl', 'clockify'] as const
+export type Source = (typeof SOURCES)[number]
+
+/** A time source of a user. A revoked source keeps its row (without credential) so the user learns why. */
+export const sourceConnections = sqliteTable(
+  'source_connections',
+  {
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    source: text('source', { enum: SOURCES }).notNull(),
+    /** Sealed API token / key; null once the source was disconnected. */
+    credential: text('credential'),
+    /** Source-side account id (Toggl user id, Clockify user id). */
+    accountId: text('account_id'),
+    /** Clockify data region; null for the global host. */
+    region: text('region'),
+    /** Source metadata we cache (e.g. Clockify workspace ids), JSON. */
+    meta: text('meta'),
+    connected: integer('connected', { mode: 'boolean' }).notNull().default(true),
+    reason: text('reason'),
+    projectsRefreshedAt: timestamp('projects_refreshed_at'),
+    updatedAt: timestamp('updated_at').notNull().default(now),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.source] })],
+)
+
+/** Cached source projects (refreshed daily or on demand), so a normal run needs no project request. */
+export const projects = sqliteTable(
+  'projects',
+  {
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** `toggl:<id>` or `clockify:<id>`. */
+    project: text('project').notNull(),
+    source: text('source', { enum: SOURCES }).notNull(),
+    name: text('name').notNull(),
+    workspaceId: text('workspace_id').notNull(),
+    workspaceName: text('workspace_name').notNull(),
+    clientName: text('client_name'),
+    color: text('color'),
+    archived: integer('archived', { mode: 'boolean' }).notNull().default(false),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.project] })],
+)
+
+/** Which Exist attribute a project feeds. Several projects may feed one attribute. */
+export const mappings = sqliteTable(
+  'mappings',
+  {
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    project: text('project').notNull(),
+    attribute: text('attribute').notNull(),
+    createdAt: timestamp('created_at').notNull().default(now),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.project] }), index('mappings_attribute').on(t.userId, t.attribute)],
+)
+
+/** Exist attributes we acquired for a user; `refused` when another service took the attribute. */
+export const attributes = sqliteTable(
+  'attributes',
+  {
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    attribute: text('attribute').notNull(),
+    label: text('label').notNull(),
+    status: text('status', { enum: ['owned', 'refused'] }).notNull().default('owned'),
+    error: text('error'),
+    updatedAt: timestamp('updated_at').notNull().default(now),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.attribute] })],
+)
+
+/** The ledger: minutes Exist holds from us per (user, attribute, local date), and whether that is still unconfirmed. */
+export const userData = sqliteTable(
+  'user_data',
+  {
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    attribute: text('attribute').notNull(),
+    date: text('date').notNull(),
+    value: integer('value').notNull(),
+    pending: integer('pending', { mode: 'boolean' }).notNull().default(false),
+    error: text('error'),
+    updatedAt: timestamp('updated_at').notNull().default(now),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.attribute, t.date] })],
+)
+
+/** Run history shown on the status page and by `status`. */
+export const runs = sqliteTable(
+  'runs',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    trigger: text('trigger').notNull(),
+    status: text('status').notNull(),
+    startedAt: timestamp('started_at').notNull(),
+    finishedAt: timestamp('finished_at').notNull(),
+    /** JSON: what was read, written and refused (see RunSummary). */
+    summary: text('summary').notNull(),
+    error: text('error'),
+  },
+  (t) => [index('runs_user').on(t.userId, t.id)],
+)

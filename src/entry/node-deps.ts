@@ -1,0 +1,56 @@
+/** Builds the Node runtime's dependencies: env parsed once, secret key loaded or generated, SQLite opened and migrated. */
+import { readFileSync, writeFileSync, mkdirSync, chmodSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { randomBytes } from 'node:crypto'
+import { parseEnv, type Config } from '../config/env.ts'
+import { createSecretBox } from '../crypto/secret-box.ts'
+import { openSqlite } from '../db/open-sqlite.ts'
+import type { Deps } from '../deps.ts'
+import { DEFAULT_HTTP_POLICY } from '../http/api-client.ts'
+import { silentLogger, type Logger } from '../log.ts'
+
+export const SECRET_KEY_FILE = './data/secret.key'
+
+export async function createNodeDeps(
+  env: Record<string, string | undefined>,
+  opts: { log?: Logger } = {},
+): Promise<{ deps: Deps; close(): void }> {
+  const config: Config = parseEnv(env)
+  const secretKey = config.secretKey ?? loadOrCreateSecretKey(resolve(SECRET_KEY_FILE))
+  const box = await createSecretBox(secretKey)
+  const { db, close } = openSqlite(config.databasePath)
+  const deps: Deps = {
+    db,
+    config: { ...config, secretKey },
+    box,
+    now: () => Date.now(),
+    fetch: globalThis.fetch,
+    http: DEFAULT_HTTP_POLICY,
+    log: opts.log ?? silentLogger,
+  }
+  return { deps, close }
+}
+
+/** The key is made once and kept: tokens sealed under it are unreadable without it. */
+function loadOrCreateSecretKey(path: string): string {
+  try {
+    return readKey(path)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+  }
+  mkdirSync(dirname(path), { recursive: true })
+  try {
+    writeFileSync(path, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600, flag: 'wx' })
+  } catch (error) {
+    // Another process created it first: use theirs.
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+  }
+  chmodSync(path, 0o600)
+  return readKey(path)
+}
+
+function readKey(path: string): string {
+  const key = readFileSync(path, 'utf8').trim()
+  if (key.length < 32) throw new Error(`${path} holds a key shorter than 32 characters; delete it or set SECRET_KEY`)
+  return key
+}

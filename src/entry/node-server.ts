@@ -1,0 +1,36 @@
+/** The Node shell: serves the app with @hono/node-server and runs the hourly sync with croner. */
+import { serve, type ServerType } from '@hono/node-server'
+import { Cron } from 'croner'
+import { createApp } from '../app/create-app.tsx'
+import type { Deps } from '../deps.ts'
+import { syncAll } from '../sync/sync-all.ts'
+
+export interface NodeServer {
+  url: string
+  nextRun(): Date | null
+  close(): Promise<void>
+}
+
+export async function startNodeServer(deps: Deps, opts: { port: number; hostname?: string }): Promise<NodeServer> {
+  const app = createApp(deps)
+  const server: ServerType = await new Promise((resolveServer) => {
+    const s = serve({ fetch: app.fetch, port: opts.port, hostname: opts.hostname }, () => resolveServer(s))
+  })
+  // `protect` skips a tick while the previous run is still going: runs never overlap.
+  const cron = new Cron(deps.config.syncSchedule, { protect: true }, async () => {
+    const reports = await syncAll(deps, 'schedule')
+    deps.log.info('scheduled_run', { users: reports.length, failed: reports.filter((r) => r.status === 'error').length })
+  })
+  const address = server.address()
+  const port = typeof address === 'object' && address ? address.port : opts.port
+  return {
+    url: `http://${opts.hostname && opts.hostname !== '0.0.0.0' ? opts.hostname : 'localhost'}:${port}`,
+    nextRun: () => cron.nextRun(),
+    close: () =>
+      new Promise((resolveClose) => {
+        cron.stop()
+        server.close(() => resolveClose())
+        ;(server as { closeAllConnections?: () => void }).closeAllConnections?.()
+      }),
+  }
+}

@@ -1,0 +1,82 @@
+/** Exist API v2: profile, attributes, ownership and the two write endpoints, each answer parsed with zod. */
+import { createApiClient, type HttpDeps } from '../http/api-client.ts'
+import {
+  ExistAttribute,
+  ExistAttributeWithValues,
+  ExistProfile,
+  page,
+  WriteResponse,
+} from './exist-schemas.ts'
+import type { z } from 'zod'
+
+/** Exist takes at most this many items per write, acquire or release request. */
+export const EXIST_BATCH = 35
+
+export interface ExistWriteItem {
+  name: string
+  date: string
+  value: number
+}
+
+export interface ExistClient {
+  profile(): Promise<ExistProfile>
+  attributes(opts?: { names?: string[] }): Promise<ExistAttribute[]>
+  withValues(names: string[], days: number, dateMax: string): Promise<z.output<typeof ExistAttributeWithValues>[]>
+  acquire(items: ({ template: string } | { name: string })[]): Promise<{ status: number; body: WriteResponse }>
+  release(names: string[]): Promise<{ status: number; body: WriteResponse }>
+  write(op: 'increment' | 'update', items: ExistWriteItem[]): Promise<{ status: number; body: WriteResponse }>
+  readonly requests: number
+}
+
+export function existClient(deps: HttpDeps, baseUrl: string, accessToken: string): ExistClient {
+  const call = createApiClient(deps, 'exist', `${baseUrl}/api/2`, {
+    Authorization: `Bearer ${accessToken}`,
+  })
+  let requests = 0
+  const post = async (path: string, body: unknown[]) => {
+    requests++
+    const res = await call({ method: 'POST', path, body, schema: WriteResponse })
+    return { status: res.status, body: res.data }
+  }
+
+  async function allPages<S extends z.ZodType>(
+    path: string,
+    item: S,
+    query: Record<string, string | number | undefined>,
+  ): Promise<z.output<S>[]> {
+    const out: z.output<S>[] = []
+    // A user has at most a few hundred attributes; the page cap guards against a runaway `next`.
+    for (let p = 1; p <= 20; p++) {
+      requests++
+      const { data } = await call({ path, query: { ...query, page: p, limit: 100 }, schema: page(item) })
+      out.push(...data.results)
+      if (!data.next) break
+    }
+    return out
+  }
+
+  return {
+    get requests() {
+      return requests
+    },
+    async profile() {
+      requests++
+      return (await call({ path: '/accounts/profile/', schema: ExistProfile })).data
+    },
+    attributes(opts = {}) {
+      return allPages('/attributes/', ExistAttribute, {
+        attributes: opts.names?.join(','),
+      })
+    },
+    withValues(names, days, dateMax) {
+      return allPages('/attributes/with-values/', ExistAttributeWithValues, {
+        attributes: names.join(','),
+        days,
+        date_max: dateMax,
+      })
+    },
+    acquire: (items) => post('/attributes/acquire/', items.map((i) => ({ ...i, manual: false }))),
+    release: (names) => post('/attributes/release/', names.map((name) => ({ name }))),
+    write: (op, items) => post(`/attributes/${op}/`, items),
+  }
+}

@@ -1,0 +1,77 @@
+/** The ledger `user_data`: what Exist holds from us per (attribute, date), and the statements that move it. */
+import { and, eq, gte, inArray, lt, lte, sql } from 'drizzle-orm'
+import type { Db, Statement } from '../db/database.ts'
+import { userData } from '../db/schema.ts'
+import type { BatchOutcome } from '../exist/push-writes.ts'
+import type { LedgerRow, Write } from '../planner/plan-writes.ts'
+
+/** D1 allows 100 bound parameters per statement; a ledger row binds 6. */
+const ROWS_PER_INSERT = 16
+
+export async function loadLedger(db: Db, userId: number, dates: readonly string[]): Promise<LedgerRow[]> {
+  if (dates.length === 0) return []
+  return db
+    .select({ attribute: userData.attribute, date: userData.date, value: userData.value, pending: userData.pending })
+    .from(userData)
+    .where(and(eq(userData.userId, userId), gte(userData.date, dates[0]!), lte(userData.date, dates.at(-1)!)))
+}
+
+/** Records the intended totals as pending before anything is sent: a crash mid-push is settled next run. */
+export function markPending(db: Db, userId: number, writes: readonly Write[], now: number): Statement[] {
+  const at = new Date(now)
+  const statements: Statement[] = []
+  for (let i = 0; i < writes.length; i += ROWS_PER_INSERT) {
+    const rows = writes.slice(i, i + ROWS_PER_INSERT).map((w) => ({
+      userId,
+      attribute: w.attribute,
+      date: w.date,
+      value: w.target,
+      pending: true,
+      error: null,
+      updatedAt: at,
+    }))
+    statements.push(
+      db
+        .insert(userData)
+        .values(rows)
+        .onConflictDoUpdate({
+          target: [userData.userId, userData.attribute, userData.date],
+          set: {
+            value: sql`excluded.value`,
+            pending: sql`excluded.pending`,
+            error: sql`excluded.error`,
+            updatedAt: sql`excluded.updated_at`,
+          },
+        }),
+    )
+  }
+  return statements
+}
+
+/** Confirmed rows stop being pending; refused and unknown ones keep pending with the reason. */
+export function recordOutcome(db: Db, userId: number, outcome: BatchOutcome, now: number): Statement[] {
+  const at = new Date(now)
+  const row = (w: Write) =>
+    and(eq(userData.userId, userId), eq(userData.attribute, w.attribute), eq(userData.date, w.date))
+  return [
+    ...outcome.confirmed.map((w) =>
+      db.update(userData).set({ pending: false, error: null, updatedAt: at }).where(row(w)),
+    ),
+    ...outcome.refused.map((r) =>
+      db.update(userData).set({ error: `${r.code}: ${r.error}`, updatedAt: at }).where(row(r.write)),
+    ),
+    ...outcome.unknown.map((u) => db.update(userData).set({ error: u.error, updatedAt: at }).where(row(u.write))),
+  ]
+}
+
+export function deleteAttributesLedger(db: Db, userId: number, names: readonly string[]): Statement[] {
+  if (names.length === 0) return []
+  return [db.delete(userData).where(and(eq(userData.userId, userId), inArray(userData.attribute, [...names])))]
+}
+
+/** Retention: rows dated before `beforeDate` go (the window never reaches them). */
+export function purgeLedger(db: Db, beforeDate: string, userId?: number): Statement {
+  return db
+    .delete(userData)
+    .where(userId === undefined ? lt(userData.date, beforeDate) : and(eq(userData.userId, userId), lt(userData.date, beforeDate)))
+}

@@ -1,0 +1,42 @@
+/** zod schemas of the Toggl Track v9 answers we read (unknown fields are ignored). */
+import { z } from 'zod'
+
+const instant = z.iso.datetime({ offset: true })
+
+export const TogglTimeEntry = z.object({
+  id: z.number(),
+  workspace_id: z.number(),
+  project_id: z.number().nullish(),
+  start: instant,
+  stop: instant.nullish(),
+  duration: z.number(),
+  server_deleted_at: z.string().nullish(),
+})
+
+export const TogglTimeEntries = z.array(TogglTimeEntry)
+
+export const TogglMe = z.object({
+  id: z.number(),
+  fullname: z.string().nullish(),
+  email: z.string().nullish(),
+  timezone: z.string().nullish(),
+  // Toggl answers null rather than [] for empty related lists.
+  workspaces: z
+    .array(z.object({ id: z.number(), name: z.string(), server_deleted_at: z.string().nullish() }))
+    .nullish(),
+  clients: z.array(z.object({ id: z.number(), name: z.string() })).nullish(),
+  projects: z
+    .array(
+      z.object({
+        id: z.number(),
+        workspace_id: z.number(),
+        client_id: z.number().nullish(),
+        name: z.string(),
+        color: z.string().nullish(),
+        active: z.boolean(),
+        server_deleted_at: z.string().nullish(),
+      }),
+    )
+    .nullish(),
+})
+export type TogglMe = z.output<typeof TogglMe>

@@ -1,0 +1,39 @@
+/** Runs every due user with bounded concurrency; one user's failure never stops the others. */
+import { and, eq, isNull, lt, or } from 'drizzle-orm'
+import pLimit from 'p-limit'
+import { users } from '../db/schema.ts'
+import type { Deps } from '../deps.ts'
+import { emptySummary, type RunReport } from './run-store.ts'
+import { syncUser, type Trigger } from './sync-user.ts'
+
+/** Users whose runs may start now: syncing, and not asked by an API to wait. */
+export async function dueUsers(deps: Deps): Promise<number[]> {
+  const now = new Date(deps.now())
+  const rows = await deps.db
+    .select({ id: users.id })
+    .from(users)
+    .where(and(eq(users.syncing, true), or(isNull(users.retryAfter), lt(users.retryAfter, now))))
+    .orderBy(users.id)
+  return rows.map((r) => r.id)
+}
+
+export async function syncAll(
+  deps: Deps,
+  trigger: Trigger,
+  opts: { concurrency?: number; userIds?: number[] } = {},
+): Promise<RunReport[]> {
+  const ids = opts.userIds ?? (await dueUsers(deps))
+  const limit = pLimit(opts.concurrency ?? 8)
+  return Promise.all(
+    ids.map((id) =>
+      limit(async () => {
+        try {
+          return await syncUser(deps, id, trigger)
+        } catch (error) {
+          deps.log.error('sync_user_crashed', { user: id, error: String(error) })
+          return { user: id, status: 'error', summary: emptySummary(), error: String(error) } satisfies RunReport
+        }
+      }),
+    ),
+  )
+}

@@ -1,0 +1,223 @@
+/** One run for one user: pull entries → bucket per local day → plan against the ledger → push to Exist → settle the ledger. */
+import { and, eq, inArray } from 'drizzle-orm'
+import { bucketMinutes, type TimeEntry } from '../bucketing/bucket-minutes.ts'
+import { localDateMinus, localWindow, overFetchStart, type LocalWindow } from '../bucketing/local-window.ts'
+import { atomically } from '../db/database.ts'
+import { attributes, users } from '../db/schema.ts'
+import type { Deps } from '../deps.ts'
+import type { ExistClient } from '../exist/exist-client.ts'
+import { existFor, stopSyncing } from '../exist/exist-session.ts'
+import { pushWrites } from '../exist/push-writes.ts'
+import { ApiError, SERVICE_LABEL } from '../http/api-client.ts'
+import { loadLedger, markPending, purgeLedger, recordOutcome } from '../ledger/ledger-store.ts'
+import { planWrites, type Write } from '../planner/plan-writes.ts'
+import { readerFor } from '../sources/source-readers.ts'
+import { attributeRows, mappingRows } from '../users/attribute-store.ts'
+import { disconnectSource } from '../users/disconnect.ts'
+import { replaceProjects } from '../users/project-cache.ts'
+import {
+  acquireLease,
+  connectedSources,
+  getUser,
+  releaseLease,
+  type User,
+} from '../users/user-store.ts'
+import { emptySummary, recordRun, type RunReport, type RunSummary } from './run-store.ts'
+
+export const DAY_MS = 86_400_000
+/** A run that dies keeps its lease this long at most. */
+const LEASE_MS = 15 * 60_000
+
+export type Trigger = 'schedule' | 'cli' | 'web' | 'queue'
+
+/**
+ * Syncs one user, holding their lease so no two runs (in any process) overlap.
+ * `before` runs inside the lease first (Zero Out uses it).
+ */
+export async function syncUser(
+  deps: Deps,
+  userId: number,
+  trigger: Trigger,
+  before?: (ctx: RunContext) => Promise<void>,
+): Promise<RunReport> {
+  const startedAt = deps.now()
+  const user = await getUser(deps.db, userId)
+  const summary = emptySummary()
+  if (!user.syncing) {
+    return { user: userId, status: 'skipped', summary, error: `Syncing is stopped: ${user.stoppedReason ?? 'unknown reason'}` }
+  }
+  if (user.retryAfter && user.retryAfter.getTime() > startedAt) {
+    const wait = `waiting for the API quota to reset (until ${user.retryAfter.toISOString()})`
+    return { user: userId, status: 'skipped', summary, error: wait }
+  }
+  if (!(await acquireLease(deps.db, userId, startedAt, LEASE_MS))) {
+    return { user: userId, status: 'skipped', summary, error: 'Another run for this user is under way' }
+  }
+
+  let report: RunReport
+  try {
+    const ctx = await openRun(deps, user, summary)
+    if (before) await before(ctx)
+    report = await runSync(deps, ctx)
+  } catch (error) {
+    report = await failedRun(deps, user, summary, error)
+  } finally {
+    await releaseLease(deps.db, userId)
+  }
+  await recordRun(deps.db, report, trigger, startedAt, deps.now())
+  deps.log.info('sync_run', { user: userId, trigger, status: report.status, written: report.summary.written })
+  return report
+}
+
+export interface RunContext {
+  user: User
+  exist: ExistClient
+  summary: RunSummary
+  window(): Promise<LocalWindow>
+}
+
+async function openRun(deps: Deps, user: User, summary: RunSummary): Promise<RunContext> {
+  const exist = await existFor(deps, user)
+  let window: LocalWindow | undefined
+  return {
+    user,
+    exist,
+    summary,
+    async window() {
+      window ??= localWindow(deps.now(), await timezone(deps, user, exist), deps.config.syncDays)
+      return window
+    },
+  }
+}
+
+/** The Exist time zone, cached on the user and checked again once a day. */
+async function timezone(deps: Deps, user: User, exist: ExistClient): Promise<string> {
+  if (deps.now() - user.timezoneCheckedAt.getTime() < DAY_MS) return user.timezone
+  try {
+    const profile = await exist.profile()
+    await deps.db
+      .update(users)
+      .set({ timezone: profile.timezone, timezoneCheckedAt: new Date(deps.now()) })
+      .where(eq(users.id, user.id))
+    return profile.timezone
+  } catch (error) {
+    if (error instanceof ApiError && error.kind !== 'auth') return user.timezone
+    throw error
+  }
+}
+
+async function runSync(deps: Deps, ctx: RunContext): Promise<RunReport> {
+  const { db } = deps
+  const { user, exist, summary } = ctx
+  const window = await ctx.window()
+  const entries = await pullEntries(deps, ctx, window)
+
+  const maps = await mappingRows(db, user.id)
+  const attributeOf = new Map(maps.map((m) => [m.project, m.attribute]))
+  const owned = (await attributeRows(db, user.id)).filter((a) => a.status === 'owned').map((a) => a.attribute)
+  const syncable = [...new Set(attributeOf.values())].filter((a) => owned.includes(a)).sort()
+
+  const targets = bucketMinutes(entries, attributeOf, window, deps.now())
+  const ledger = await loadLedger(db, user.id, window.dates)
+  const writes = planWrites({ targets, attributes: syncable, dates: window.dates, ledger })
+
+  let status: RunReport['status'] = 'ok'
+  let error: string | null = null
+  if (writes.length > 0) {
+    await atomically(db, markPending(db, user.id, writes, deps.now()))
+    const pushed = await pushWrites(exist, writes, (outcome) =>
+      atomically(db, recordOutcome(db, user.id, outcome, deps.now())),
+    )
+    summary.requests.exist = (summary.requests.exist ?? 0) + pushed.requests
+    for (const w of pushed.confirmed) summary.written[w.op]++
+    summary.refused = pushed.refused.map((r) => ({ attribute: r.write.attribute, date: r.write.date, error: r.error }))
+    summary.pending = pushed.refused.length + pushed.unknown.length + pushed.unsent.length
+    await markRefusedAttributes(deps, user.id, pushed.refused)
+    if (pushed.stoppedBy) {
+      status = 'deferred'
+      error = pushed.stoppedBy.message
+      await deferUser(deps, user.id, pushed.stoppedBy)
+    } else if (summary.pending > 0) {
+      status = 'partial'
+    }
+  }
+
+  await purge(deps, user.id, window)
+  return { user: user.id, status, summary, error }
+}
+
+/** Reads every connected source that feeds a mapping (refreshing its project list once a day). */
+async function pullEntries(deps: Deps, ctx: RunContext, window: LocalWindow): Promise<TimeEntry[]> {
+  const { user, summary } = ctx
+  const entries: TimeEntry[] = []
+  const maps = await mappingRows(deps.db, user.id)
+  for (const conn of await connectedSources(deps.db, user.id)) {
+    const reader = await readerFor(deps, conn)
+    try {
+      if (!conn.projectsRefreshedAt || deps.now() - conn.projectsRefreshedAt.getTime() >= DAY_MS) {
+        await atomically(deps.db, replaceProjects(deps.db, user.id, await reader.account(), deps.now()))
+      }
+      if (maps.some((m) => m.project.startsWith(`${conn.source}:`))) {
+        // Over-fetch a day before the window (sources filter by start) and up to a day ahead.
+        const read = await reader.entries(overFetchStart(window), deps.now() + DAY_MS)
+        summary.read[conn.source] = read.length
+        entries.push(...read)
+      }
+    } catch (error) {
+      if (error instanceof ApiError && error.kind === 'auth') {
+        const reason = `${SERVICE_LABEL[conn.source]} refused the saved token (HTTP ${error.status}); connect it again`
+        await disconnectSource(deps, user.id, conn.source, { reason, exist: ctx.exist })
+        summary.notes.push(`${SERVICE_LABEL[conn.source]} was disconnected: ${reason}`)
+        continue
+      }
+      throw error
+    } finally {
+      summary.requests[conn.source] = (summary.requests[conn.source] ?? 0) + reader.requests
+    }
+  }
+  return entries
+}
+
+/** Another service took the attribute: stop writing to it (no tug of war) until the user maps it again. */
+async function markRefusedAttributes(deps: Deps, userId: number, refused: { write: Write; code: string; error: string }[]) {
+  const lost = [...new Set(refused.filter((r) => r.code === 'unauthorised').map((r) => r.write.attribute))]
+  if (lost.length === 0) return
+  await deps.db
+    .update(attributes)
+    .set({
+      status: 'refused',
+      error: 'Exist says another service now owns this attribute; map it again to take it back',
+      updatedAt: new Date(deps.now()),
+    })
+    .where(and(eq(attributes.userId, userId), inArray(attributes.attribute, lost)))
+}
+
+/** A quota or rate-limit answer: remember when the API said to come back. */
+async function deferUser(deps: Deps, userId: number, error: ApiError) {
+  if (error.retryAfterMs === undefined) return
+  await deps.db
+    .update(users)
+    .set({ retryAfter: new Date(deps.now() + error.retryAfterMs) })
+    .where(eq(users.id, userId))
+}
+
+async function purge(deps: Deps, userId: number, window: LocalWindow) {
+  await purgeLedger(deps.db, localDateMinus(window.today, deps.config.retentionDays), userId)
+}
+
+async function failedRun(deps: Deps, user: User, summary: RunSummary, error: unknown): Promise<RunReport> {
+  if (error instanceof ApiError) {
+    if (error.service === 'exist' && error.kind === 'auth') {
+      const reason = `Exist refused the saved token (HTTP ${error.status}); sign in again`
+      await stopSyncing(deps, user.id, reason)
+      return { user: user.id, status: 'stopped', summary, error: reason }
+    }
+    if (error.isTransient) {
+      await deferUser(deps, user.id, error)
+      return { user: user.id, status: 'deferred', summary, error: error.message }
+    }
+    return { user: user.id, status: 'error', summary, error: error.message }
+  }
+  deps.log.error('sync_failed', { user: user.id, error: String(error) })
+  return { user: user.id, status: 'error', summary, error: error instanceof Error ? error.message : String(error) }
+}

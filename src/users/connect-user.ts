@@ -1,0 +1,166 @@
+/** Connect: validates every token against its API first, then creates or updates the user in one atomic batch. */
+import { eq, sql } from 'drizzle-orm'
+import { isValidZone } from '../bucketing/local-window.ts'
+import { atomically, type Statement } from '../db/database.ts'
+import { sourceConnections, users, type Source } from '../db/schema.ts'
+import type { Deps } from '../deps.ts'
+import { existClient } from '../exist/exist-client.ts'
+import type { ExistProfile } from '../exist/exist-schemas.ts'
+import { ApiError, SERVICE_LABEL } from '../http/api-client.ts'
+import { InputError, type SourceAccount, type SourceReader } from '../sources/source-types.ts'
+import { togglReader } from '../sources/toggl/toggl-client.ts'
+import { replaceProjects } from './project-cache.ts'
+import { PURPOSE } from './user-store.ts'
+
+export type ExistAuth =
+  | { kind: 'personal'; token: string }
+  | { kind: 'oauth'; token: string; refreshToken: string; expiresAt: number }
+
+export interface SourceCredentials {
+  togglToken?: string
+}
+
+export interface ConnectResult {
+  user: number
+  exist_username: string
+  timezone: string
+  created: boolean
+  sources: { source: Source; account: string; projects: number }[]
+}
+
+export async function connectUser(deps: Deps, auth: ExistAuth, creds: SourceCredentials = {}): Promise<ConnectResult> {
+  const profile = await checkExist(deps, auth.token)
+  const readers: { reader: SourceReader; credential: string; field: string }[] = []
+  if (creds.togglToken !== undefined) {
+    readers.push({
+      reader: togglReader(deps, deps.config.togglUrl, requireToken(creds.togglToken, 'togglToken')),
+      credential: creds.togglToken.trim(),
+      field: 'togglToken',
+    })
+  }
+  const accounts: { account: SourceAccount; credential: string }[] = []
+  for (const { reader, credential, field } of readers) {
+    accounts.push({ account: await checkSource(reader, field), credential })
+  }
+  return saveConnection(deps, profile, auth, accounts)
+}
+
+/** Adds or replaces sources of an existing user (web UI "Connect Toggl"), validated the same way. */
+export async function connectSources(
+  deps: Deps,
+  userId: number,
+  accounts: { account: SourceAccount; credential: string }[],
+): Promise<void> {
+  const [user] = await deps.db.select().from(users).where(eq(users.id, userId))
+  if (!user) throw new InputError(`No user ${userId}`, 'user')
+  await atomically(deps.db, await sourceStatements(deps, userId, accounts))
+}
+
+export async function checkSource(reader: SourceReader, field: string): Promise<SourceAccount> {
+  const label = SERVICE_LABEL[reader.source]
+  try {
+    return await reader.account()
+  } catch (error) {
+    if (error instanceof ApiError && error.kind === 'auth') {
+      throw new InputError(`${label} refused this token (HTTP ${error.status}): copy it again from your profile page`, field)
+    }
+    if (error instanceof ApiError) throw new InputError(`Could not check the ${label} token: ${error.message}`, field)
+    throw error
+  }
+}
+
+async function checkExist(deps: Deps, token: string): Promise<ExistProfile> {
+  const exist = existClient(deps, deps.config.existUrl, requireToken(token, 'existToken'))
+  let profile: ExistProfile
+  try {
+    profile = await exist.profile()
+  } catch (error) {
+    if (error instanceof ApiError && error.kind === 'auth') {
+      throw new InputError(`Exist refused this token (HTTP ${error.status})`, 'existToken')
+    }
+    if (error instanceof ApiError) throw new InputError(`Could not check the Exist token: ${error.message}`, 'existToken')
+    throw error
+  }
+  if (!isValidZone(profile.timezone)) {
+    throw new InputError(`Exist reports an unknown time zone "${profile.timezone}"`, 'existToken')
+  }
+  return profile
+}
+
+function requireToken(token: string, field: string): string {
+  const t = token.trim()
+  if (t.length < 8 || /\s/.test(t)) throw new InputError('That does not look like an API token', field)
+  return t
+}
+
+async function saveConnection(
+  deps: Deps,
+  profile: ExistProfile,
+  auth: ExistAuth,
+  accounts: { account: SourceAccount; credential: string }[],
+): Promise<ConnectResult> {
+  const { db, box } = deps
+  const now = new Date(deps.now())
+  const [existing] = await db.select({ id: users.id }).from(users).where(eq(users.existUsername, profile.username))
+  const tokenFields = {
+    timezone: profile.timezone,
+    timezoneCheckedAt: now,
+    existAuth: auth.kind,
+    existToken: await box.seal(auth.token, PURPOSE.existToken),
+    existRefreshToken: auth.kind === 'oauth' ? await box.seal(auth.refreshToken, PURPOSE.existRefresh) : null,
+    existTokenExpiresAt: auth.kind === 'oauth' ? new Date(auth.expiresAt) : null,
+    syncing: true,
+    stoppedReason: null,
+    retryAfter: null,
+    updatedAt: now,
+  }
+  // The user id may not exist yet: later statements of the batch find it by username.
+  const userId = sql`(select ${users.id} from ${users} where ${users.existUsername} = ${profile.username})`
+  await atomically(db, [
+    db
+      .insert(users)
+      .values({ existUsername: profile.username, ...tokenFields })
+      .onConflictDoUpdate({ target: users.existUsername, set: tokenFields }),
+    ...(await sourceStatements(deps, userId, accounts)),
+  ])
+  const [saved] = await db.select({ id: users.id }).from(users).where(eq(users.existUsername, profile.username))
+  deps.log.info('user_connected', { user: saved!.id, sources: accounts.map((a) => a.account.source) })
+  return {
+    user: saved!.id,
+    exist_username: profile.username,
+    timezone: profile.timezone,
+    created: !existing,
+    sources: accounts.map(({ account }) => ({
+      source: account.source,
+      account: account.label,
+      projects: account.projects.length,
+    })),
+  }
+}
+
+async function sourceStatements(
+  deps: Deps,
+  userId: number | ReturnType<typeof sql>,
+  accounts: { account: SourceAccount; credential: string }[],
+): Promise<Statement[]> {
+  const { db, box } = deps
+  const now = new Date(deps.now())
+  const statements: Statement[] = []
+  for (const { account, credential } of accounts) {
+    const fields = {
+      credential: await box.seal(credential, PURPOSE.source(account.source)),
+      accountId: account.accountId,
+      connected: true,
+      reason: null,
+      updatedAt: now,
+    }
+    statements.push(
+      db
+        .insert(sourceConnections)
+        .values({ userId: userId as number, source: account.source, ...fields })
+        .onConflictDoUpdate({ target: [sourceConnections.userId, sourceConnections.source], set: fields }),
+      ...replaceProjects(db, userId, account, deps.now()),
+    )
+  }
+  return statements
+}

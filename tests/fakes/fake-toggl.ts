@@ -1,0 +1,629 @@
+/** In-memory Toggl Track API v9 fake (auth, 402 quota, time entries, projects) as a Hono app. */
+import { Hono } from 'hono'
+import type { Context } from 'hono'
+
+const HOUR_MS = 3_600_000
+const DAY_MS = 86_400_000
+// Toggl returns at most this many entries per /me/time_entries call (v8 documented, v9 observed).
+const ENTRY_CAP = 1000
+// Observed live: start_date more than ~92 days back is refused.
+const LOOKBACK_DAYS = 92
+// Without any filter v8 returned the last 9 days; v9 is undocumented, so keep the v8 rule.
+const DEFAULT_WINDOW_DAYS = 9
+
+export interface FakeTogglWorkspace {
+  id: number
+  name: string
+  organizationId: number
+  at: number
+}
+
+export interface FakeTogglClient {
+  id: number
+  wid: number
+  name: string
+  at: number
+}
+
+export interface FakeTogglProject {
+  id: number
+  workspaceId: number
+  clientId: number | null
+  name: string
+  color: string
+  active: boolean
+  billable: boolean
+  /** epoch ms of the last change */
+  at: number
+  createdAt: number
+}
+
+export interface FakeTogglEntry {
+  id: number
+  workspaceId: number
+  projectId: number | null
+  /** epoch ms */
+  start: number
+  /** epoch ms; null while running */
+  stop: number | null
+  description: string
+  at: number
+  serverDeletedAt: number | null
+}
+
+export interface FakeTogglUser {
+  id: number
+  token: string
+  timezone: string
+  fullname: string
+  email: string
+  defaultWorkspaceId: number
+  workspaces: FakeTogglWorkspace[]
+  clients: FakeTogglClient[]
+  projects: FakeTogglProject[]
+  entries: FakeTogglEntry[]
+  revoked: boolean
+  createdAt: number
+}
+
+export interface FakeTogglRequest {
+  method: string
+  path: string
+  query: Record<string, string>
+  status: number
+  userId?: number
+}
+
+export interface FakeTogglOptions {
+  /** epoch ms; defaults to Date.now */
+  now?: () => number
+  /** requests per user per sliding hour; default 30 (Free plan and every /me request) */
+  quotaPerHour?: number
+}
+
+type TimeInput = string | number
+
+interface Fault {
+  remaining: number
+  status: number
+  headers: Record<string, string>
+  body: string | undefined
+}
+
+type Env = { Variables: { user: FakeTogglUser; log: FakeTogglRequest } }
+
+export class FakeToggl {
+  readonly app = new Hono<Env>()
+  readonly requests: FakeTogglRequest[] = []
+  readonly users: FakeTogglUser[] = []
+  readonly fetch = (req: Request, env?: unknown): Response | Promise<Response> =>
+    this.app.fetch(req, env as object | undefined)
+
+  private readonly now: () => number
+  private readonly quotaPerHour: number
+  private readonly quota = new Map<number, { start: number; used: number }>()
+  private readonly faults: Fault[] = []
+  private nextUserId = 1_000_001
+  private nextWorkspaceId = 2_000_001
+  private nextClientId = 6_000_001
+  private nextProjectId = 200_000_001
+  private nextEntryId = 9_000_000_001
+
+  constructor(opts: FakeTogglOptions = {}) {
+    this.now = opts.now ?? Date.now
+    this.quotaPerHour = opts.quotaPerHour ?? 30
+    this.routes()
+  }
+
+  addUser(u: {
+    token: string
+    id?: number
+    timezone?: string
+    fullname?: string
+    email?: string
+  }): FakeTogglUser {
+    const fullname = u.fullname ?? 'Test User'
+    const user: FakeTogglUser = {
+      id: u.id ?? this.nextUserId++,
+      token: u.token,
+      timezone: u.timezone ?? 'UTC',
+      fullname,
+      email: u.email ?? `user${this.users.length + 1}@example.com`,
+      defaultWorkspaceId: 0,
+      workspaces: [],
+      clients: [],
+      projects: [],
+      entries: [],
+      revoked: false,
+      createdAt: this.now(),
+    }
+    this.users.push(user)
+    user.defaultWorkspaceId = this.addWorkspace(user, `${fullname}'s workspace`)
+    return user
+  }
+
+  addWorkspace(user: FakeTogglUser, name: string): number {
+    const id = this.nextWorkspaceId++
+    user.workspaces.push({ id, name, organizationId: id + 1_000_000, at: this.now() })
+    return id
+  }
+
+  addClient(user: FakeTogglUser, wid: number, name: string): number {
+    this.workspace(user, wid)
+    const id = this.nextClientId++
+    user.clients.push({ id, wid, name, at: this.now() })
+    return id
+  }
+
+  addProject(
+    user: FakeTogglUser,
+    p: { name: string; wid?: number; clientId?: number | null; color?: string; active?: boolean },
+  ): FakeTogglProject {
+    const wid = p.wid ?? user.defaultWorkspaceId
+    this.workspace(user, wid)
+    if (p.clientId != null && !user.clients.some((c) => c.id === p.clientId)) {
+      throw new Error(`FakeToggl: unknown client ${p.clientId}`)
+    }
+    const now = this.now()
+    const project: FakeTogglProject = {
+      id: this.nextProjectId++,
+      workspaceId: wid,
+      clientId: p.clientId ?? null,
+      name: p.name,
+      color: p.color ?? '#0b83d9',
+      active: p.active ?? true,
+      billable: false,
+      at: now,
+      createdAt: now,
+    }
+    user.projects.push(project)
+    return project
+  }
+
+  addEntry(
+    user: FakeTogglUser,
+    e: { projectId: number | null; start: TimeInput; stop: TimeInput | null; description?: string },
+  ): FakeTogglEntry {
+    const project = e.projectId === null ? undefined : this.project(user, e.projectId)
+    const start = toMs(e.start)
+    const stop = e.stop === null ? null : toMs(e.stop)
+    if (stop !== null && stop < start) throw new Error('FakeToggl: entry stops before it starts')
+    const entry: FakeTogglEntry = {
+      id: this.nextEntryId++,
+      workspaceId: project?.workspaceId ?? user.defaultWorkspaceId,
+      projectId: e.projectId,
+      start,
+      stop,
+      description: e.description ?? '',
+      at: this.now(),
+      serverDeletedAt: null,
+    }
+    user.entries.push(entry)
+    return entry
+  }
+
+  editEntry(
+    user: FakeTogglUser,
+    id: number,
+    patch: {
+      projectId?: number | null
+      start?: TimeInput
+      stop?: TimeInput | null
+      description?: string
+    },
+  ): FakeTogglEntry {
+    const entry = this.entry(user, id)
+    if (patch.projectId !== undefined) {
+      entry.projectId = patch.projectId
+      if (patch.projectId !== null)
+        entry.workspaceId = this.project(user, patch.projectId).workspaceId
+    }
+    if (patch.start !== undefined) entry.start = toMs(patch.start)
+    if (patch.stop !== undefined) entry.stop = patch.stop === null ? null : toMs(patch.stop)
+    if (patch.description !== undefined) entry.description = patch.description
+    entry.at = this.now()
+    return entry
+  }
+
+  /** Soft delete: Toggl keeps the row so `since` syncs can learn about the deletion. */
+  deleteEntry(user: FakeTogglUser, id: number): void {
+    const entry = this.entry(user, id)
+    const now = this.now()
+    entry.serverDeletedAt = now
+    entry.at = now
+  }
+
+  deleteProject(user: FakeTogglUser, projectId: number): void {
+    this.project(user, projectId)
+    user.projects = user.projects.filter((p) => p.id !== projectId)
+    const now = this.now()
+    for (const entry of user.entries) {
+      if (entry.projectId === projectId) {
+        entry.projectId = null
+        entry.at = now
+      }
+    }
+  }
+
+  revoke(user: FakeTogglUser): void {
+    user.revoked = true
+  }
+
+  /** The next n authenticated requests answer `status` (they consume no quota). */
+  failNext(n: number, status: number, headers: Record<string, string> = {}, body?: string): void {
+    if (n > 0) this.faults.push({ remaining: n, status, headers, body })
+  }
+
+  resetLog(): void {
+    this.requests.length = 0
+  }
+
+  private workspace(user: FakeTogglUser, wid: number): FakeTogglWorkspace {
+    const ws = user.workspaces.find((w) => w.id === wid)
+    if (!ws) throw new Error(`FakeToggl: workspace ${wid} does not belong to user ${user.id}`)
+    return ws
+  }
+
+  private project(user: FakeTogglUser, id: number): FakeTogglProject {
+    const project = user.projects.find((p) => p.id === id)
+    if (!project) throw new Error(`FakeToggl: unknown project ${id}`)
+    return project
+  }
+
+  private entry(user: FakeTogglUser, id: number): FakeTogglEntry {
+    const entry = user.entries.find((e) => e.id === id)
+    if (!entry) throw new Error(`FakeToggl: unknown time entry ${id}`)
+    return entry
+  }
+
+  private authenticate(header: string | undefined): FakeTogglUser | 'missing' | 'invalid' {
+    if (!header) return 'missing'
+    const match = /^Basic\s+(\S+)$/i.exec(header)
+    if (!match?.[1]) return 'invalid'
+    let decoded: string
+    try {
+      decoded = atob(match[1])
+    } catch {
+      return 'invalid'
+    }
+    const colon = decoded.lastIndexOf(':')
+    if (colon < 0 || decoded.slice(colon + 1) !== 'api_token') return 'invalid'
+    const token = decoded.slice(0, colon)
+    const user = this.users.find((u) => u.token === token && !u.revoked)
+    return user ?? 'invalid'
+  }
+
+  private takeFault(): Fault | undefined {
+    const fault = this.faults[0]
+    if (!fault) return undefined
+    if (--fault.remaining <= 0) this.faults.shift()
+    return fault
+  }
+
+  private consumeQuota(user: FakeTogglUser): { ok: boolean; headers: Record<string, string> } {
+    const now = this.now()
+    let window = this.quota.get(user.id)
+    if (!window || now >= window.start + HOUR_MS) {
+      window = { start: now, used: 0 }
+      this.quota.set(user.id, window)
+    }
+    const ok = window.used < this.quotaPerHour
+    if (ok) window.used++
+    const resetsIn = Math.max(0, Math.ceil((window.start + HOUR_MS - now) / 1000))
+    return {
+      ok,
+      headers: {
+        'X-Toggl-Quota-Remaining': String(Math.max(0, this.quotaPerHour - window.used)),
+        'X-Toggl-Quota-Resets-In': String(resetsIn),
+      },
+    }
+  }
+
+  private routes(): void {
+    const app = this.app
+
+    app.use('*', async (c, next) => {
+      const log: FakeTogglRequest = {
+        method: c.req.method,
+        path: c.req.path,
+        query: c.req.query(),
+        status: 0,
+      }
+      this.requests.push(log)
+      c.set('log', log)
+      try {
+        await next()
+      } finally {
+        log.status = c.res.status
+      }
+    })
+
+    app.use('/api/v9/*', async (c, next) => {
+      const user = this.authenticate(c.req.header('Authorization'))
+      if (user === 'missing') return c.body(null, 401, { 'X-Authorization-Missing': 'true' })
+      if (user === 'invalid') return c.text('Incorrect username and/or password', 403)
+      c.get('log').userId = user.id
+      c.set('user', user)
+      const fault = this.takeFault()
+      if (fault)
+        return new Response(fault.body ?? null, { status: fault.status, headers: fault.headers })
+      const quota = this.consumeQuota(user)
+      if (!quota.ok) {
+        const secs = quota.headers['X-Toggl-Quota-Resets-In']
+        const msg =
+          'You have hit your hourly limit for API calls. ' +
+          `Your quota will reset in ${secs} seconds.`
+        return c.json(msg, 402, quota.headers)
+      }
+      await next()
+      for (const [k, v] of Object.entries(quota.headers)) c.res.headers.set(k, v)
+    })
+
+    app.get('/api/v9/me', (c) => {
+      const user = c.get('user')
+      const body: Record<string, unknown> = this.meJson(user)
+      if (c.req.query('with_related_data') === 'true') {
+        body.workspaces = user.workspaces.map((w) => this.workspaceJson(w))
+        body.clients = user.clients.map((cl) => this.clientJson(cl))
+        body.projects = sortProjects(user.projects).map((p) => this.projectJson(p))
+        body.tags = []
+        body.tasks = []
+        body.time_entries = []
+      }
+      return c.json(body)
+    })
+
+    app.get('/api/v9/me/time_entries', (c) => this.listEntries(c))
+
+    app.get('/api/v9/me/time_entries/current', (c) => {
+      const running = c.get('user').entries.find((e) => e.stop === null && !e.serverDeletedAt)
+      return c.json(running ? this.entryJson(c.get('user'), running, false) : null)
+    })
+
+    app.get('/api/v9/me/projects', (c) => {
+      const all = c.req.query('include_archived') === 'true'
+      const projects = c.get('user').projects.filter((p) => all || p.active)
+      return c.json(sortProjects(projects).map((p) => this.projectJson(p)))
+    })
+
+    app.get('/api/v9/me/workspaces', (c) =>
+      c.json(c.get('user').workspaces.map((w) => this.workspaceJson(w))),
+    )
+
+    app.get('/api/v9/me/clients', (c) =>
+      c.json(c.get('user').clients.map((cl) => this.clientJson(cl))),
+    )
+
+    app.get('/api/v9/workspaces/:wid/projects', (c) => {
+      const user = c.get('user')
+      const wid = Number(c.req.param('wid'))
+      if (!user.workspaces.some((w) => w.id === wid)) {
+        return c.text('User does not have access to this resource.', 403)
+      }
+      const active = c.req.query('active') ?? 'true'
+      if (!['true', 'false', 'both'].includes(active)) return c.json('invalid active', 400)
+      const perPage = intParam(c.req.query('per_page'), 151)
+      const page = intParam(c.req.query('page'), 1)
+      if (perPage === null || perPage < 1 || page === null || page < 1) {
+        return c.json('invalid pagination parameters', 400)
+      }
+      if (perPage > 200) return c.json('per_page cannot be greater than 200', 400)
+      const projects = sortProjects(
+        user.projects.filter(
+          (p) => p.workspaceId === wid && (active === 'both' || String(p.active) === active),
+        ),
+      )
+      const slice = projects.slice((page - 1) * perPage, page * perPage)
+      return c.json(slice.map((p) => this.projectJson(p)))
+    })
+  }
+
+  private listEntries(c: Context<Env>): Response {
+    const user = c.get('user')
+    const q = c.req.query()
+    if (q.since !== undefined && q.before !== undefined) {
+      return c.json("'since' and 'before' can not be present simultaneously", 400)
+    }
+    if ((q.start_date === undefined) !== (q.end_date === undefined)) {
+      return c.json('start_date and end_date must be used together', 400)
+    }
+    let since: number | undefined
+    if (q.since !== undefined) {
+      if (!/^\d+$/.test(q.since)) return c.json('invalid since', 400)
+      since = Number(q.since) * 1000
+    }
+    const before = q.before === undefined ? undefined : parseInstant(q.before)
+    if (before === null) return c.json('invalid before', 400)
+    let range: { from: number; to: number } | undefined
+    if (q.start_date !== undefined && q.end_date !== undefined) {
+      const from = parseInstant(q.start_date)
+      if (from === null) return c.json('invalid start_date', 400)
+      const to = parseInstant(q.end_date)
+      if (to === null) return c.json('invalid end_date', 400)
+      const floorDay = new Date(this.now() - LOOKBACK_DAYS * DAY_MS).toISOString().slice(0, 10)
+      if (from < Date.parse(floorDay)) {
+        return c.text(`start_date must not be earlier than ${floorDay}`, 400)
+      }
+      range = { from, to }
+    }
+    if (since === undefined && before === undefined && range === undefined) {
+      range = { from: this.now() - DEFAULT_WINDOW_DAYS * DAY_MS, to: Infinity }
+    }
+    // Only `since` reveals deleted rows; every filter looks at the start alone, never at stop.
+    const entries = user.entries
+      .filter((e) => since !== undefined || e.serverDeletedAt === null)
+      .filter((e) => since === undefined || e.at >= since)
+      .filter((e) => before === undefined || e.start < before)
+      .filter((e) => range === undefined || (e.start >= range.from && e.start < range.to))
+      .sort((a, b) => b.start - a.start || b.id - a.id)
+      .slice(0, ENTRY_CAP)
+    const meta = q.meta === 'true'
+    return c.json(entries.map((e) => this.entryJson(user, e, meta)))
+  }
+
+  private meJson(user: FakeTogglUser): Record<string, unknown> {
+    return {
+      id: user.id,
+      api_token: user.token,
+      email: user.email,
+      fullname: user.fullname,
+      timezone: user.timezone,
+      toggl_accounts_id: `acc${user.id}`,
+      default_workspace_id: user.defaultWorkspaceId,
+      beginning_of_week: 1,
+      image_url: 'https://assets.track.toggl.com/images/profile.png',
+      created_at: new Date(user.createdAt).toISOString(),
+      updated_at: new Date(user.createdAt).toISOString(),
+      openid_email: null,
+      openid_enabled: false,
+      country_id: null,
+      has_password: true,
+      at: new Date(user.createdAt).toISOString(),
+      intercom_hash: null,
+      oauth_providers: [],
+      authorization_updated_at: new Date(user.createdAt).toISOString(),
+    }
+  }
+
+  private workspaceJson(w: FakeTogglWorkspace): Record<string, unknown> {
+    return {
+      id: w.id,
+      organization_id: w.organizationId,
+      name: w.name,
+      premium: false,
+      business_ws: false,
+      admin: true,
+      role: 'admin',
+      suspended_at: null,
+      server_deleted_at: null,
+      default_hourly_rate: null,
+      rate_last_updated: null,
+      default_currency: 'USD',
+      only_admins_may_create_projects: false,
+      only_admins_may_create_tags: false,
+      only_admins_see_billable_rates: false,
+      only_admins_see_team_dashboard: false,
+      projects_billable_by_default: true,
+      projects_private_by_default: true,
+      rounding: 0,
+      rounding_minutes: 0,
+      at: togglTime(w.at),
+      logo_url: 'https://assets.track.toggl.com/images/workspace.jpg',
+      hide_start_end_times: false,
+      working_hours_in_minutes: null,
+    }
+  }
+
+  private clientJson(cl: FakeTogglClient): Record<string, unknown> {
+    return { id: cl.id, wid: cl.wid, archived: false, name: cl.name, at: togglTime(cl.at) }
+  }
+
+  private projectJson(p: FakeTogglProject): Record<string, unknown> {
+    return {
+      id: p.id,
+      workspace_id: p.workspaceId,
+      client_id: p.clientId,
+      name: p.name,
+      is_private: false,
+      active: p.active,
+      at: togglTime(p.at),
+      created_at: togglTime(p.createdAt),
+      server_deleted_at: null,
+      color: p.color,
+      billable: p.billable,
+      template: null,
+      auto_estimates: null,
+      estimated_hours: null,
+      estimated_seconds: null,
+      rate: null,
+      rate_last_updated: null,
+      currency: null,
+      recurring: false,
+      template_id: null,
+      recurring_parameters: null,
+      fixed_fee: null,
+      actual_hours: null,
+      actual_seconds: null,
+      tasks_count: null,
+      can_track_time: true,
+      start_date: new Date(p.createdAt).toISOString().slice(0, 10),
+      status: p.active ? 'active' : 'archived',
+      wid: p.workspaceId,
+      cid: p.clientId,
+      is_shared: false,
+      pinned: false,
+    }
+  }
+
+  private entryJson(
+    user: FakeTogglUser,
+    e: FakeTogglEntry,
+    meta: boolean,
+  ): Record<string, unknown> {
+    const startSec = Math.floor(e.start / 1000)
+    const body: Record<string, unknown> = {
+      id: e.id,
+      workspace_id: e.workspaceId,
+      project_id: e.projectId,
+      task_id: null,
+      billable: false,
+      start: togglTime(e.start),
+      stop: e.stop === null ? null : togglTime(e.stop),
+      // Running entries report -(start epoch seconds), as recorded from the live API.
+      duration: e.stop === null ? -startSec : Math.floor(e.stop / 1000) - startSec,
+      description: e.description,
+      tags: [],
+      tag_ids: [],
+      duronly: true,
+      at: new Date(e.at).toISOString(),
+      server_deleted_at: e.serverDeletedAt === null ? null : togglTime(e.serverDeletedAt),
+      user_id: user.id,
+      uid: user.id,
+      wid: e.workspaceId,
+    }
+    if (e.projectId !== null) body.pid = e.projectId
+    if (meta) {
+      const project = user.projects.find((p) => p.id === e.projectId)
+      const client = user.clients.find((cl) => project && cl.id === project.clientId)
+      body.project_name = project?.name ?? null
+      body.project_color = project?.color ?? null
+      body.project_active = project?.active ?? null
+      body.project_billable = project?.billable ?? null
+      body.client_name = client?.name ?? null
+      body.user_name = user.fullname
+      body.user_avatar_url = 'https://assets.track.toggl.com/images/profile.png'
+    }
+    return body
+  }
+}
+
+function toMs(t: TimeInput): number {
+  const ms = typeof t === 'number' ? t : Date.parse(t)
+  if (!Number.isFinite(ms)) throw new Error(`FakeToggl: invalid time ${String(t)}`)
+  return ms
+}
+
+/** Toggl's entry timestamps: UTC, second precision, "+00:00" suffix. */
+function togglTime(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', '+00:00')
+}
+
+// Strict on purpose: an unencoded "+" arrives as a space and real Toggl rejects it too.
+const INSTANT_RE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}))?$/i
+
+function parseInstant(s: string): number | null {
+  if (!INSTANT_RE.test(s)) return null
+  const ms = Date.parse(s)
+  return Number.isFinite(ms) ? ms : null
+}
+
+function intParam(s: string | undefined, fallback: number): number | null {
+  if (s === undefined) return fallback
+  return /^\d+$/.test(s) ? Number(s) : null
+}
+
+function sortProjects(projects: FakeTogglProject[]): FakeTogglProject[] {
+  return [...projects].sort(
+    (a, b) => a.name.localeCompare(b.name, 'en', { sensitivity: 'base' }) || a.id - b.id,
+  )
+}

@@ -1,0 +1,24 @@
+/** Entry point for the Toggl and Exist HTTP fakes used by integration tests, demo and benchmark. */
+export { serveFake } from './serve-fake.js'
+export type { ServedFake } from './serve-fake.js'
+export { FakeToggl } from './fake-toggl.js'
+export type {
+  FakeTogglClient,
+  FakeTogglEntry,
+  FakeTogglOptions,
+  FakeTogglProject,
+  FakeTogglRequest,
+  FakeTogglUser,
+  FakeTogglWorkspace,
+} from './fake-toggl.js'
+export { EXIST_GROUPS, EXIST_TEMPLATES, FakeExist } from './fake-exist.js'
+export type {
+  FakeAttribute,
+  FakeExistGroup,
+  FakeExistMatch,
+  FakeExistOptions,
+  FakeExistRequest,
+  FakeExistService,
+  FakeExistTemplate,
+  FakeExistUser,
+} from './fake-exist.js'

@@ -1,0 +1,78 @@
+/** A real Timebridge stack for tests: SQLite file, loopback fake Toggl and Exist, a movable clock. */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseEnv } from '../../src/config/env.ts'
+import { createSecretBox } from '../../src/crypto/secret-box.ts'
+import { openSqlite } from '../../src/db/open-sqlite.ts'
+import type { Deps } from '../../src/deps.ts'
+import { silentLogger } from '../../src/log.ts'
+import { FakeExist, FakeToggl, serveFake, type FakeExistUser, type FakeTogglUser } from '../fakes/index.ts'
+
+export const TEST_SECRET = 'test-secret-key-0123456789abcdef0123456789abcdef'
+
+export interface Harness {
+  deps: Deps
+  clock: { now: number }
+  toggl: FakeToggl
+  exist: FakeExist
+  urls: { toggl: string; exist: string }
+  dir: string
+  dbPath: string
+  advance(ms: number): void
+  close(): Promise<void>
+}
+
+export async function createHarness(opts: { now?: string | number; env?: Record<string, string> } = {}): Promise<Harness> {
+  const clock = { now: typeof opts.now === 'string' ? Date.parse(opts.now) : (opts.now ?? Date.parse('2026-11-20T12:00:00Z')) }
+  const toggl = new FakeToggl({ now: () => clock.now })
+  const exist = new FakeExist({ now: () => clock.now })
+  const [togglServer, existServer] = await Promise.all([serveFake(toggl.fetch), serveFake(exist.fetch)])
+  const dir = mkdtempSync(join(tmpdir(), 'timebridge-test-'))
+  const dbPath = join(dir, 'timebridge.db')
+  const config = parseEnv({
+    DATABASE_PATH: dbPath,
+    SECRET_KEY: TEST_SECRET,
+    TOGGL_URL: togglServer.url,
+    EXIST_URL: existServer.url,
+    ...opts.env,
+  })
+  const { db, close } = openSqlite(dbPath)
+  const deps: Deps = {
+    db,
+    config,
+    box: await createSecretBox(TEST_SECRET),
+    now: () => clock.now,
+    fetch: globalThis.fetch,
+    http: { timeoutMs: 2_000, retries: 2, retryBaseMs: 5 },
+    log: silentLogger,
+  }
+  return {
+    deps,
+    clock,
+    toggl,
+    exist,
+    urls: { toggl: togglServer.url, exist: existServer.url },
+    dir,
+    dbPath,
+    advance: (ms) => {
+      clock.now += ms
+    },
+    async close() {
+      close()
+      await Promise.all([togglServer.close(), existServer.close()])
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+export const HOUR = 3_600_000
+export const MINUTE = 60_000
+export const DAY = 24 * HOUR
+
+/** A Toggl + Exist account pair for one person. */
+export function addPerson(h: Harness, name = 'alice', timezone = 'Europe/Berlin') {
+  const togglUser: FakeTogglUser = h.toggl.addUser({ token: `toggl-token-${name}-0001`, timezone, fullname: name })
+  const existUser: FakeExistUser = h.exist.addUser({ token: `exist-token-${name}-0001`, username: name, timezone })
+  return { togglUser, existUser, togglToken: togglUser.token, existToken: existUser.token }
+}
