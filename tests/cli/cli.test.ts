@@ -1,0 +1,188 @@
+/** The real CLI process (npm run cli → tsx) against loopback fakes: JSON shapes, exit codes, one-line errors, no tokens. */
+import { execFile } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { FakeExist, FakeToggl, serveFake, type ServedFake } from '../fakes/index.ts'
+import { TEST_SECRET } from '../helpers/harness.ts'
+
+const run = promisify(execFile)
+const ROOT = resolve(import.meta.dirname, '../..')
+const TSX = join(ROOT, 'node_modules/.bin/tsx')
+const CLI = join(ROOT, 'src/entry/cli.ts')
+
+describe('CLI', { timeout: 60_000 }, () => {
+  const toggl = new FakeToggl()
+  const exist = new FakeExist()
+  const togglUser = toggl.addUser({ token: 'cli-toggl-token-0001', timezone: 'Europe/Berlin', fullname: 'Dana' })
+  const existUser = exist.addUser({ token: 'cli-exist-token-0001', username: 'dana', timezone: 'Europe/Berlin' })
+  const work = toggl.addProject(togglUser, { name: 'Work' })
+  const fun = toggl.addProject(togglUser, { name: 'Games' })
+  const tokens = [togglUser.token, existUser.token]
+  let servers: ServedFake[]
+  let dir: string
+  let env: NodeJS.ProcessEnv
+  let all = ''
+
+  beforeAll(async () => {
+    servers = await Promise.all([serveFake(toggl.fetch), serveFake(exist.fetch)])
+    dir = mkdtempSync(join(tmpdir(), 'timebridge-cli-'))
+    env = {
+      ...process.env,
+      DATABASE_PATH: join(dir, 'tb.db'),
+      SECRET_KEY: TEST_SECRET,
+      TOGGL_URL: servers[0]!.url,
+      EXIST_URL: servers[1]!.url,
+    }
+    const start = Date.now() - 26 * 3_600_000
+    toggl.addEntry(togglUser, { projectId: work.id, start, stop: start + 90 * 60_000 })
+    toggl.addEntry(togglUser, { projectId: fun.id, start: start + 3 * 3_600_000, stop: start + 4 * 3_600_000 })
+  })
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => s.close()))
+    rmSync(dir, { recursive: true, force: true })
+    // Nothing the CLI printed, in any test, contained a token.
+    for (const token of tokens) expect(all).not.toContain(token)
+  })
+
+  async function cli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; npm?: boolean } = {}) {
+    const [file, argv] = opts.npm ? ['npm', ['run', '--silent', 'cli', '--', ...args]] : [TSX, [CLI, ...args]]
+    try {
+      const { stdout, stderr } = await run(file, argv, { env: opts.env ?? env, cwd: opts.cwd ?? ROOT })
+      all += stdout + stderr
+      return { code: 0, stdout, stderr }
+    } catch (error) {
+      const e = error as { code: number; stdout: string; stderr: string }
+      all += e.stdout + e.stderr
+      return { code: e.code, stdout: e.stdout, stderr: e.stderr }
+    }
+  }
+  const json = async (args: string[]) => {
+    const r = await cli([...args, '--json'])
+    expect(r.stderr.replace(/npm warn.*\n/g, '')).toBe('')
+    expect(r.code).toBe(0)
+    return JSON.parse(r.stdout)
+  }
+  const oneLineError = (r: { code: number; stderr: string }, pattern: RegExp) => {
+    expect(r.code).not.toBe(0)
+    const lines = r.stderr.split('\n').filter((l) => l && !l.startsWith('npm warn'))
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toMatch(pattern)
+  }
+
+  it('refuses a bad token before storing anything', async () => {
+    oneLineError(await cli(['connect', '--exist-token', 'not-the-right-token', '--json']), /Exist refused this token/)
+    oneLineError(
+      await cli(['connect', '--exist-token', existUser.token, '--toggl-token', 'wrong-toggl-token-00']),
+      /Toggl Track refused this token/,
+    )
+    expect(await json(['status'])).toEqual({ users: [] })
+  })
+
+  it('connects, lists projects, maps, syncs and reports status through npm run cli', async () => {
+    const r = await cli(['connect', '--exist-token', existUser.token, '--toggl-token', togglUser.token, '--json'], { npm: true })
+    expect(r.code).toBe(0)
+    const connected = JSON.parse(r.stdout)
+    expect(connected).toMatchObject({ user: 1, exist_username: 'dana', timezone: 'Europe/Berlin', created: true })
+
+    const projects = await json(['projects', '--user', '1'])
+    expect(projects).toEqual(
+      expect.arrayContaining([expect.objectContaining({ project: `toggl:${work.id}`, name: 'Work', attribute: null })]),
+    )
+    expect(await json(['map', '--user', '1', '--project', `toggl:${work.id}`, '--attribute', 'productive_min'])).toMatchObject({
+      project: `toggl:${work.id}`,
+      attribute: 'productive_min',
+    })
+    await json(['map', '--user', '1', '--project', `toggl:${fun.id}`, '--attribute', 'gaming_min'])
+
+    const sync = await json(['sync'])
+    expect(sync.users).toHaveLength(1)
+    expect(sync.users[0]).toMatchObject({ user: 1, status: 'ok', summary: { read: { toggl: 2 } } })
+    const total = [...(existUser.values.get('productive_min')?.values() ?? [])].reduce((a, b) => a + b, 0)
+    expect(total).toBe(90)
+
+    const status = await json(['status', '--user', '1'])
+    expect(status.users[0]).toMatchObject({
+      user: 1,
+      exist_username: 'dana',
+      timezone: 'Europe/Berlin',
+      syncing: true,
+      sources: expect.arrayContaining([{ source: 'toggl', connected: true, reason: null }]),
+      mappings: expect.arrayContaining([{ project: `toggl:${work.id}`, attribute: 'productive_min' }]),
+    })
+    expect(status.users[0].runs[0]).toMatchObject({ status: 'ok', summary: { written: { increment: 0, update: 28 } } })
+
+    const text = await cli(['sync', '--user', '1'])
+    expect(text.stdout).toMatch(/^user 1: ok; read 2 toggl entries; wrote 0 increments, 0 updates/)
+  })
+
+  it('explains bad input in one line and exits non-zero', async () => {
+    oneLineError(await cli(['status', '--user', '42']), /No user 42/)
+    oneLineError(await cli(['status', '--user', 'abc']), /--user must be a user id/)
+    oneLineError(await cli(['map', '--user', '1', '--project', 'toggl:1', '--attribute', 'tv_min']), /Unknown project "toggl:1"/)
+    oneLineError(
+      await cli(['map', '--user', '1', '--project', `toggl:${work.id}`, '--attribute', 'sleep_quality']),
+      /Unknown attribute "sleep_quality"/,
+    )
+    oneLineError(await cli(['sync', '--usr', '1']), /Unknown option '--usr'/)
+    oneLineError(await cli(['frobnicate']), /unknown command "frobnicate"/)
+    oneLineError(await cli(['disconnect', '--user', '1', '--source', 'harvest']), /--source must be toggl or clockify/)
+    oneLineError(await cli(['status'], { env: { ...env, PORT: 'eighty' } }), /Invalid PORT/)
+  })
+
+  it('zeroes out, purges and disconnects', async () => {
+    const zero = await json(['zero-out', '--user', '1'])
+    expect(zero).toMatchObject({ user: 1, status: 'ok', zeroed: 28 })
+    expect((await json(['purge'])).users).toBe(1)
+    const gone = await json(['disconnect', '--user', '1'])
+    expect(gone.released.sort()).toEqual(['gaming_min', 'productive_min'])
+    expect(await json(['status'])).toEqual({ users: [] })
+    const db = readFileSync(join(dir, 'tb.db')).toString('latin1')
+    for (const token of tokens) expect(db).not.toContain(token)
+  })
+
+  it('generates a secret key once, readable only by its owner, when SECRET_KEY is unset', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'timebridge-key-'))
+    const noKey = { ...env, SECRET_KEY: '', DATABASE_PATH: join(cwd, 'db.sqlite') }
+    expect((await cli(['status', '--json'], { env: noKey, cwd })).code).toBe(0)
+    const key = readFileSync(join(cwd, 'data/secret.key'), 'utf8')
+    expect(key.trim()).toMatch(/^[0-9a-f]{64}$/)
+    expect(statSync(join(cwd, 'data/secret.key')).mode & 0o777).toBe(0o600)
+    await cli(['status'], { env: noKey, cwd })
+    expect(readFileSync(join(cwd, 'data/secret.key'), 'utf8')).toBe(key)
+    rmSync(cwd, { recursive: true, force: true })
+  })
+
+  it('serve answers on PORT and stops on SIGTERM', async () => {
+    const { spawn } = await import('node:child_process')
+    const port = await freePort()
+    const child = spawn(TSX, [CLI, 'serve'], { env: { ...env, PORT: String(port) }, cwd: ROOT })
+    const url = await new Promise<string>((ok, fail) => {
+      let out = ''
+      child.stdout.on('data', (d) => {
+        out += d
+        const m = out.match(/running at (http:\/\/\S+)/)
+        if (m) ok(m[1]!)
+      })
+      child.once('exit', (code) => fail(new Error(`serve exited ${code}: ${out}`)))
+    })
+    expect(url).toBe(`http://localhost:${port}`)
+    const health = await fetch(`http://127.0.0.1:${port}/healthz`)
+    expect(health.status).toBe(200)
+    child.kill('SIGTERM')
+    const code = await new Promise((ok) => child.once('exit', ok))
+    expect(code).toBe(0)
+  })
+})
+
+async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net')
+  return new Promise((ok) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => ok(port))
+    })
+  })
+}

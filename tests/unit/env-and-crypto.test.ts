@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest'
+import { ConfigError, parseEnv } from '../../src/config/env.ts'
+import { createSecretBox } from '../../src/crypto/secret-box.ts'
+
+describe('parseEnv', () => {
+  it('has defaults that make npm start work with nothing set', () => {
+    const c = parseEnv({})
+    expect(c).toMatchObject({
+      databasePath: './data/timebridge.db',
+      port: 3000,
+      publicUrl: 'http://localhost:3000',
+      existUrl: 'https://exist.io',
+      togglUrl: 'https://api.track.toggl.com',
+      clockifyUrl: 'https://api.clockify.me',
+      syncSchedule: '40 * * * *',
+      syncDays: 14,
+      retentionDays: 21,
+      existOAuth: undefined,
+      secretKey: undefined,
+    })
+    expect(parseEnv({ PORT: '8080', PUBLIC_URL: 'https://tb.example.org/' }).publicUrl).toBe('https://tb.example.org')
+  })
+
+  it.each([
+    [{ PORT: 'eighty' }, /^Invalid PORT \(got "eighty"\): /],
+    [{ SECRET_KEY: 'short' }, /^Invalid SECRET_KEY: must be at least 32 characters/],
+    [{ EXIST_URL: 'exist.io' }, /^Invalid EXIST_URL/],
+    [{ SYNC_SCHEDULE: 'every hour' }, /^Invalid SYNC_SCHEDULE .*cron/],
+    [{ EXIST_CLIENT_ID: 'abc' }, /EXIST_CLIENT_SECRET.*set together/],
+    [{ SYNC_DAYS: '30', RETENTION_DAYS: '21' }, /^Invalid RETENTION_DAYS/],
+  ])('rejects %o with one clear line', (env, message) => {
+    expect(() => parseEnv(env)).toThrow(ConfigError)
+    expect(() => parseEnv(env)).toThrow(message)
+  })
+
+  it('never echoes the secret key', () => {
+    try {
+      parseEnv({ SECRET_KEY: 'hunter2-hunter2' })
+    } catch (error) {
+      expect(String(error)).not.toContain('hunter2')
+    }
+  })
+})
+
+describe('secret box', () => {
+  it('round-trips, binds the purpose, and refuses another key', async () => {
+    const box = await createSecretBox('k'.repeat(40))
+    const sealed = await box.seal('toggl-api-token', 'source-credential:toggl')
+    expect(sealed).not.toContain('toggl-api-token')
+    expect(await box.open(sealed, 'source-credential:toggl')).toBe('toggl-api-token')
+    await expect(box.open(sealed, 'exist-token')).rejects.toThrow(/cannot be decrypted/)
+    const other = await createSecretBox('j'.repeat(40))
+    await expect(other.open(sealed, 'source-credential:toggl')).rejects.toThrow(/SECRET_KEY/)
+    const sig = await box.sign('user:1')
+    expect(await box.verify('user:1', sig)).toBe(true)
+    expect(await box.verify('user:2', sig)).toBe(false)
+    expect(await other.verify('user:1', sig)).toBe(false)
+  })
+})
