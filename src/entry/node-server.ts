@@ -18,6 +18,7 @@ export async function startNodeServer(deps: Deps, opts: { port: number; hostname
   })
   // `protect` skips a tick while the previous run is still going: runs never overlap.
   const cron = new Cron(deps.config.syncSchedule, { protect: true }, async () => {
+    deps.log.info('scheduled_run_started')
     const reports = await syncAll(deps, 'schedule')
     deps.log.info('scheduled_run', { users: reports.length, failed: reports.filter((r) => r.status === 'error').length })
   })
