@@ -46,13 +46,20 @@ const COMMANDS: Record<string, Command> = {
   },
   connect: {
     summary: 'create or update the user of an Exist token, with their time sources',
-    usage: 'connect --exist-token T [--toggl-token T]',
-    options: { 'exist-token': str, 'toggl-token': str },
+    usage: 'connect --exist-token T [--toggl-token T] [--clockify-key K [--clockify-region global|eu|us|uk|au]]',
+    options: { 'exist-token': str, 'toggl-token': str, 'clockify-key': str, 'clockify-region': str },
     async run(deps, f) {
+      if (f['clockify-region'] !== undefined && f['clockify-key'] === undefined) {
+        throw new UsageError('--clockify-region needs --clockify-key')
+      }
       const result = await connectUser(
         deps,
         { kind: 'personal', token: required(f, 'exist-token') },
-        { togglToken: f['toggl-token'] as string | undefined },
+        {
+          togglToken: f['toggl-token'] as string | undefined,
+          clockifyKey: f['clockify-key'] as string | undefined,
+          clockifyRegion: f['clockify-region'] as string | undefined,
+        },
       )
       return { json: result, text: text.connected(result) }
     },

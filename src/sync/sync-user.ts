@@ -12,9 +12,10 @@ import { ApiError, SERVICE_LABEL } from '../http/api-client.ts'
 import { loadLedger, markPending, purgeLedger, recordOutcome } from '../ledger/ledger-store.ts'
 import { planWrites, type Write } from '../planner/plan-writes.ts'
 import { readerFor } from '../sources/source-readers.ts'
+import type { SourceReader } from '../sources/source-types.ts'
 import { attributeRows, mappingRows } from '../users/attribute-store.ts'
 import { disconnectSource } from '../users/disconnect.ts'
-import { replaceProjects } from '../users/project-cache.ts'
+import { cachedProjects, replaceProjects } from '../users/project-cache.ts'
 import {
   acquireLease,
   connectedSources,
@@ -152,12 +153,20 @@ async function pullEntries(deps: Deps, ctx: RunContext, window: LocalWindow): Pr
   const entries: TimeEntry[] = []
   const maps = await mappingRows(deps.db, user.id)
   for (const conn of await connectedSources(deps.db, user.id)) {
-    const reader = await readerFor(deps, conn)
+    const readers: SourceReader[] = []
     try {
       if (!conn.projectsRefreshedAt || deps.now() - conn.projectsRefreshedAt.getTime() >= DAY_MS) {
-        await atomically(deps.db, replaceProjects(deps.db, user.id, await reader.account(), deps.now()))
+        const refresher = await readerFor(deps, conn)
+        readers.push(refresher)
+        await atomically(deps.db, replaceProjects(deps.db, user.id, await refresher.account(), deps.now()))
       }
-      if (maps.some((m) => m.project.startsWith(`${conn.source}:`))) {
+      const mapped = new Set(maps.filter((m) => m.project.startsWith(`${conn.source}:`)).map((m) => m.project))
+      if (mapped.size > 0) {
+        const workspaceIds = [
+          ...new Set((await cachedProjects(deps.db, user.id, conn.source)).filter((p) => mapped.has(p.project)).map((p) => p.workspaceId)),
+        ]
+        const reader = await readerFor(deps, conn, workspaceIds)
+        readers.push(reader)
         // Over-fetch a day before the window (sources filter by start) and up to a day ahead.
         const read = await reader.entries(overFetchStart(window), deps.now() + DAY_MS)
         summary.read[conn.source] = read.length
@@ -172,7 +181,8 @@ async function pullEntries(deps: Deps, ctx: RunContext, window: LocalWindow): Pr
       }
       throw error
     } finally {
-      summary.requests[conn.source] = (summary.requests[conn.source] ?? 0) + reader.requests
+      const used = readers.reduce((n, r) => n + r.requests, 0)
+      if (used) summary.requests[conn.source] = (summary.requests[conn.source] ?? 0) + used
     }
   }
   return entries

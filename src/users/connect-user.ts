@@ -7,6 +7,7 @@ import type { Deps } from '../deps.ts'
 import { existClient } from '../exist/exist-client.ts'
 import type { ExistProfile } from '../exist/exist-schemas.ts'
 import { ApiError, SERVICE_LABEL } from '../http/api-client.ts'
+import { clockifyBase, clockifyReader, ClockifyRegionSchema } from '../sources/clockify/clockify-client.ts'
 import { InputError, type SourceAccount, type SourceReader } from '../sources/source-types.ts'
 import { togglReader } from '../sources/toggl/toggl-client.ts'
 import { replaceProjects } from './project-cache.ts'
@@ -18,6 +19,16 @@ export type ExistAuth =
 
 export interface SourceCredentials {
   togglToken?: string
+  clockifyKey?: string
+  /** Clockify data region of the key (`global` when omitted). */
+  clockifyRegion?: string
+}
+
+/** A validated source account with the credential (and region) that opened it. */
+export interface CheckedSource {
+  account: SourceAccount
+  credential: string
+  region?: string | null
 }
 
 export interface ConnectResult {
@@ -30,26 +41,30 @@ export interface ConnectResult {
 
 export async function connectUser(deps: Deps, auth: ExistAuth, creds: SourceCredentials = {}): Promise<ConnectResult> {
   const profile = await checkExist(deps, auth.token)
-  const readers: { reader: SourceReader; credential: string; field: string }[] = []
-  if (creds.togglToken !== undefined) {
-    readers.push({
-      reader: togglReader(deps, deps.config.togglUrl, requireToken(creds.togglToken, 'togglToken')),
-      credential: creds.togglToken.trim(),
-      field: 'togglToken',
-    })
-  }
-  const accounts: { account: SourceAccount; credential: string }[] = []
-  for (const { reader, credential, field } of readers) {
-    accounts.push({ account: await checkSource(reader, field), credential })
-  }
+  const accounts: CheckedSource[] = []
+  if (creds.togglToken !== undefined) accounts.push(await checkToggl(deps, creds.togglToken))
+  if (creds.clockifyKey !== undefined) accounts.push(await checkClockify(deps, creds.clockifyKey, creds.clockifyRegion))
   return saveConnection(deps, profile, auth, accounts)
+}
+
+export async function checkToggl(deps: Deps, token: string): Promise<CheckedSource> {
+  const credential = requireToken(token, 'togglToken')
+  return { account: await checkSource(togglReader(deps, deps.config.togglUrl, credential), 'togglToken'), credential }
+}
+
+export async function checkClockify(deps: Deps, key: string, region = 'global'): Promise<CheckedSource> {
+  const parsed = ClockifyRegionSchema.safeParse(region)
+  if (!parsed.success) throw new InputError(`Clockify region "${region}" ${parsed.error.issues[0]!.message}`, 'clockifyRegion')
+  const credential = requireToken(key, 'clockifyKey')
+  const reader = clockifyReader(deps, clockifyBase(deps.config.clockifyUrl, parsed.data), credential)
+  return { account: await checkSource(reader, 'clockifyKey'), credential, region: parsed.data === 'global' ? null : parsed.data }
 }
 
 /** Adds or replaces sources of an existing user (web UI "Connect Toggl"), validated the same way. */
 export async function connectSources(
   deps: Deps,
   userId: number,
-  accounts: { account: SourceAccount; credential: string }[],
+  accounts: CheckedSource[],
 ): Promise<void> {
   const [user] = await deps.db.select().from(users).where(eq(users.id, userId))
   if (!user) throw new InputError(`No user ${userId}`, 'user')
@@ -97,7 +112,7 @@ async function saveConnection(
   deps: Deps,
   profile: ExistProfile,
   auth: ExistAuth,
-  accounts: { account: SourceAccount; credential: string }[],
+  accounts: CheckedSource[],
 ): Promise<ConnectResult> {
   const { db, box } = deps
   const now = new Date(deps.now())
@@ -141,15 +156,16 @@ async function saveConnection(
 async function sourceStatements(
   deps: Deps,
   userId: number | ReturnType<typeof sql>,
-  accounts: { account: SourceAccount; credential: string }[],
+  accounts: CheckedSource[],
 ): Promise<Statement[]> {
   const { db, box } = deps
   const now = new Date(deps.now())
   const statements: Statement[] = []
-  for (const { account, credential } of accounts) {
+  for (const { account, credential, region } of accounts) {
     const fields = {
       credential: await box.seal(credential, PURPOSE.source(account.source)),
       accountId: account.accountId,
+      region: region ?? null,
       connected: true,
       reason: null,
       updatedAt: now,

@@ -22,3 +22,5 @@ export type {
   FakeExistTemplate,
   FakeExistUser,
 } from './fake-exist.js'
+export { FakeClockify } from './fake-clockify.js'
+export type { FakeClockifyEntry, FakeClockifyProject, FakeClockifyRegion, FakeClockifyUser } from './fake-clockify.js'

@@ -7,7 +7,7 @@ import { createSecretBox } from '../../src/crypto/secret-box.ts'
 import { openSqlite } from '../../src/db/open-sqlite.ts'
 import type { Deps } from '../../src/deps.ts'
 import { silentLogger } from '../../src/log.ts'
-import { FakeExist, FakeToggl, serveFake, type FakeExistUser, type FakeTogglUser } from '../fakes/index.ts'
+import { FakeClockify, FakeExist, FakeToggl, serveFake, type FakeExistUser, type FakeTogglUser } from '../fakes/index.ts'
 
 export const TEST_SECRET = 'test-secret-key-0123456789abcdef0123456789abcdef'
 
@@ -16,7 +16,8 @@ export interface Harness {
   clock: { now: number }
   toggl: FakeToggl
   exist: FakeExist
-  urls: { toggl: string; exist: string }
+  clockify: FakeClockify
+  urls: { toggl: string; exist: string; clockify: string }
   dir: string
   dbPath: string
   advance(ms: number): void
@@ -27,7 +28,12 @@ export async function createHarness(opts: { now?: string | number; env?: Record<
   const clock = { now: typeof opts.now === 'string' ? Date.parse(opts.now) : (opts.now ?? Date.parse('2026-11-20T12:00:00Z')) }
   const toggl = new FakeToggl({ now: () => clock.now })
   const exist = new FakeExist({ now: () => clock.now })
-  const [togglServer, existServer] = await Promise.all([serveFake(toggl.fetch), serveFake(exist.fetch)])
+  const clockify = new FakeClockify({ now: () => clock.now })
+  const [togglServer, existServer, clockifyServer] = await Promise.all([
+    serveFake(toggl.fetch),
+    serveFake(exist.fetch),
+    serveFake(clockify.fetch),
+  ])
   const dir = mkdtempSync(join(tmpdir(), 'timebridge-test-'))
   const dbPath = join(dir, 'timebridge.db')
   const config = parseEnv({
@@ -35,6 +41,7 @@ export async function createHarness(opts: { now?: string | number; env?: Record<
     SECRET_KEY: TEST_SECRET,
     TOGGL_URL: togglServer.url,
     EXIST_URL: existServer.url,
+    CLOCKIFY_URL: clockifyServer.url,
     ...opts.env,
   })
   const { db, close } = openSqlite(dbPath)
@@ -43,7 +50,7 @@ export async function createHarness(opts: { now?: string | number; env?: Record<
     config,
     box: await createSecretBox(TEST_SECRET),
     now: () => clock.now,
-    fetch: globalThis.fetch,
+    fetch: regionalHostsTo(clockifyServer.url),
     http: { timeoutMs: 2_000, retries: 2, retryBaseMs: 5 },
     log: silentLogger,
   }
@@ -52,7 +59,8 @@ export async function createHarness(opts: { now?: string | number; env?: Record<
     clock,
     toggl,
     exist,
-    urls: { toggl: togglServer.url, exist: existServer.url },
+    clockify,
+    urls: { toggl: togglServer.url, exist: existServer.url, clockify: clockifyServer.url },
     dir,
     dbPath,
     advance: (ms) => {
@@ -60,7 +68,7 @@ export async function createHarness(opts: { now?: string | number; env?: Record<
     },
     async close() {
       close()
-      await Promise.all([togglServer.close(), existServer.close()])
+      await Promise.all([togglServer.close(), existServer.close(), clockifyServer.close()])
       rmSync(dir, { recursive: true, force: true })
     },
   }
@@ -75,4 +83,19 @@ export function addPerson(h: Harness, name = 'alice', timezone = 'Europe/Berlin'
   const togglUser: FakeTogglUser = h.toggl.addUser({ token: `toggl-token-${name}-0001`, timezone, fullname: name })
   const existUser: FakeExistUser = h.exist.addUser({ token: `exist-token-${name}-0001`, username: name, timezone })
   return { togglUser, existUser, togglToken: togglUser.token, existToken: existUser.token }
+}
+
+/**
+ * Clockify's regional hosts (euc1.clockify.me …) resolve to the loopback fake, which learns the
+ * host from X-Forwarded-Host — the test's stand-in for DNS, so region routing is still exercised.
+ */
+export function regionalHostsTo(fakeUrl: string): typeof fetch {
+  return (async (input: RequestInfo | URL, init?: RequestInit) => {
+    const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url)
+    if (!/^(euc1|use2|euw2|apse2)\.clockify\.me$/.test(url.host)) return fetch(input, init)
+    const target = new URL(url.pathname + url.search, fakeUrl)
+    const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined))
+    headers.set('X-Forwarded-Host', url.host)
+    return fetch(target, { ...init, headers })
+  }) as typeof fetch
 }

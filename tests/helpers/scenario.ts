@@ -3,7 +3,8 @@ import { expect } from 'vitest'
 import { localWindow } from '../../src/bucketing/local-window.ts'
 import { connectUser } from '../../src/users/connect-user.ts'
 import { mapProject } from '../../src/users/map-project.ts'
-import { trueMinutes } from './oracle.ts'
+import type { FakeClockifyUser, FakeExistUser, FakeTogglUser } from '../fakes/index.ts'
+import { trueMinutes, type OracleEntry } from './oracle.ts'
 import { addPerson, type Harness } from './harness.ts'
 
 export async function mappedPerson(h: Harness, name = 'alice', zone = 'Europe/Berlin') {
@@ -29,13 +30,29 @@ export function expectExistMatchesToggl(h: Harness, p: Person, mapping?: Map<str
       [`toggl:${p.side.id}`, 'productive_min'],
       [`toggl:${p.tv.id}`, 'tv_min'],
     ])
-  const { dates } = localWindow(h.clock.now, p.zone, 14)
-  const entries = p.togglUser.entries
+  expectExistMatches(h, p.existUser, p.zone, togglEntries(p.togglUser), attributeOf)
+}
+
+export const togglEntries = (u: FakeTogglUser): OracleEntry[] =>
+  u.entries
     .filter((e) => e.serverDeletedAt === null && e.projectId !== null)
     .map((e) => ({ project: `toggl:${e.projectId}`, start: e.start, stop: e.stop }))
-  const truth = trueMinutes(entries, attributeOf, p.zone, dates, h.clock.now)
+
+export const clockifyEntries = (u: FakeClockifyUser): OracleEntry[] =>
+  u.entries.filter((e) => e.projectId !== null).map((e) => ({ project: `clockify:${e.projectId}`, start: e.start, stop: e.end }))
+
+/** Every attribute of `attributeOf`, every window day: Exist equals the truth computed from the entries. */
+export function expectExistMatches(
+  h: Harness,
+  existUser: FakeExistUser,
+  zone: string,
+  entries: OracleEntry[],
+  attributeOf: ReadonlyMap<string, string>,
+) {
+  const { dates } = localWindow(h.clock.now, zone, 14)
+  const truth = trueMinutes(entries, attributeOf, zone, dates, h.clock.now)
   const actual = new Map(
-    [...truth.keys()].map((a) => [a, new Map(dates.map((d) => [d, h.exist.value(p.existUser, a, d)]))]),
+    [...truth.keys()].map((a) => [a, new Map(dates.map((d) => [d, h.exist.value(existUser, a, d)]))]),
   )
   expect(actual).toEqual(truth)
 }

@@ -55,7 +55,7 @@ function simulatedExist(values: Map<string, number>, fault: Fault): ExistClient 
   const key = (i: ExistWriteItem) => `${i.name}|${i.date}`
   return {
     requests: 0,
-    async write(op, items) {
+    async write(op: 'increment' | 'update', items: ExistWriteItem[]) {
       const n = batch++
       if (fault.kind === 'fail' && fault.batch === n) throw new ApiError('exist', 'server', 'Exist failed (HTTP 503)', 503)
       if (fault.kind === 'quota' && fault.batch === n) throw new ApiError('exist', 'rate-limit', 'Exist rate limit', 429)
