@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { FakeExist, FakeToggl, serveFake, type ServedFake } from '../fakes/index.ts'
+import { FakeClockify, FakeExist, FakeToggl, serveFake, type ServedFake } from '../fakes/index.ts'
 import { TEST_SECRET } from '../helpers/harness.ts'
 
 const run = promisify(execFile)
@@ -20,14 +20,17 @@ describe('CLI', { timeout: 60_000 }, () => {
   const existUser = exist.addUser({ token: 'cli-exist-token-0001', username: 'dana', timezone: 'Europe/Berlin' })
   const work = toggl.addProject(togglUser, { name: 'Work' })
   const fun = toggl.addProject(togglUser, { name: 'Games' })
-  const tokens = [togglUser.token, existUser.token]
+  const clockify = new FakeClockify()
+  const clockifyUser = clockify.addUser({ key: 'cli-clockify-key-0001', name: 'Dana' })
+  const reading = clockify.addProject(clockifyUser, { name: 'Reading' })
+  const tokens = [togglUser.token, existUser.token, clockifyUser.key]
   let servers: ServedFake[]
   let dir: string
   let env: NodeJS.ProcessEnv
   let all = ''
 
   beforeAll(async () => {
-    servers = await Promise.all([serveFake(toggl.fetch), serveFake(exist.fetch)])
+    servers = await Promise.all([serveFake(toggl.fetch), serveFake(exist.fetch), serveFake(clockify.fetch)])
     dir = mkdtempSync(join(tmpdir(), 'timebridge-cli-'))
     env = {
       ...process.env,
@@ -35,6 +38,7 @@ describe('CLI', { timeout: 60_000 }, () => {
       SECRET_KEY: TEST_SECRET,
       TOGGL_URL: servers[0]!.url,
       EXIST_URL: servers[1]!.url,
+      CLOCKIFY_URL: servers[2]!.url,
     }
     const start = Date.now() - 26 * 3_600_000
     toggl.addEntry(togglUser, { projectId: work.id, start, stop: start + 90 * 60_000 })
@@ -118,6 +122,19 @@ describe('CLI', { timeout: 60_000 }, () => {
     expect(text.stdout).toMatch(/^user 1: ok; read 2 toggl entries; wrote 0 increments, 0 updates/)
   })
 
+  it('connects a Clockify key, refusing a region without a key', async () => {
+    oneLineError(await cli(['connect', '--exist-token', existUser.token, '--clockify-region', 'eu']), /--clockify-region needs --clockify-key/)
+    oneLineError(
+      await cli(['connect', '--exist-token', existUser.token, '--clockify-key', clockifyUser.key, '--clockify-region', 'moon']),
+      /Clockify region "moon" must be one of/,
+    )
+    const r = await json(['connect', '--exist-token', existUser.token, '--clockify-key', clockifyUser.key])
+    expect(r).toMatchObject({ user: 1, created: false, sources: [{ source: 'clockify', projects: 1 }] })
+    const projects = await json(['projects', '--user', '1'])
+    expect(projects.map((p: { project: string }) => p.project)).toContain(`clockify:${reading.id}`)
+    expect(projects.map((p: { project: string }) => p.project)).toContain(`toggl:${work.id}`)
+  })
+
   it('explains bad input in one line and exits non-zero', async () => {
     oneLineError(await cli(['status', '--user', '42']), /No user 42/)
     oneLineError(await cli(['status', '--user', 'abc']), /--user must be a user id/)
@@ -136,6 +153,8 @@ describe('CLI', { timeout: 60_000 }, () => {
     const zero = await json(['zero-out', '--user', '1'])
     expect(zero).toMatchObject({ user: 1, status: 'ok', zeroed: 28 })
     expect((await json(['purge'])).users).toBe(1)
+    expect(await json(['disconnect', '--user', '1', '--source', 'clockify'])).toMatchObject({ source: 'clockify', released: [] })
+    expect((await json(['status', '--user', '1'])).users[0].sources).toContainEqual({ source: 'clockify', connected: false, reason: null })
     const gone = await json(['disconnect', '--user', '1'])
     expect(gone.released.sort()).toEqual(['gaming_min', 'productive_min'])
     expect(await json(['status'])).toEqual({ users: [] })

@@ -44,6 +44,13 @@ describe('Clockify as a time source', () => {
     expect(h.exist.value(eu, 'productive_min', '2026-11-19')).toBe(105) // 90 + the BREAK on a mapped project
     expect(h.exist.value(eu, 'productive_min', '2026-11-20')).toBe(60) // running timer
 
+    // steady state: one Clockify request (one workspace with mapped projects), nothing to Exist
+    h.clockify.resetLog()
+    h.exist.resetLog()
+    await syncUser(h.deps, user, 'cli')
+    expect(h.clockify.requests.map((r) => r.path)).toEqual([`/api/v1/workspaces/${cu.workspaces[0]!.id}/user/${cu.id}/time-entries`])
+    expect(h.exist.requests).toEqual([])
+
     h.advance(HOUR)
     h.clockify.editEntry(cu, a.id, { end: '2026-11-19T08:20:00Z' })
     h.clockify.editEntry(cu, b.id, { start: '2026-11-16T19:00:00Z', end: '2026-11-16T20:00:00Z' })
