@@ -184,6 +184,28 @@ describe('sync scenarios against loopback Toggl and Exist', () => {
     expect(down.error).toMatch(/HTTP 500/)
   })
 
+  it('a Toggl 429 defers the user for as long as Retry-After says', async () => {
+    h.toggl.failNext(1, 429, { 'Retry-After': '600' })
+    const limited = await sync()
+    expect(limited).toMatchObject({ status: 'deferred', error: expect.stringMatching(/rate limit/) })
+    h.advance(5 * MINUTE)
+    expect((await sync()).status).toBe('skipped')
+    h.advance(6 * MINUTE)
+    expect((await sync()).status).toBe('ok')
+  })
+
+  it('an answer that does not match its schema fails the run with one clear line and writes nothing', async () => {
+    add(p.work, '2026-11-19T08:00:00Z', '2026-11-19T09:00:00Z')
+    h.toggl.failNext(1, 200, { 'Content-Type': 'application/json' }, JSON.stringify([{ id: 1, start: 'yesterday' }]))
+    h.exist.resetLog()
+    const bad = await sync()
+    expect(bad.status).toBe('error')
+    expect(bad.error).toMatch(/^Toggl Track answered GET \/me\/time_entries with an unexpected response at 0\.\w+: /)
+    expect(bad.error).not.toContain('\n')
+    expect(h.exist.requests).toEqual([])
+    expect((await ledger()).every((r) => r.pending && r.value === 0)).toBe(true) // untouched since mapping
+  })
+
   it('splits a Toggl answer that hits the 1000-entry cap', async () => {
     for (let i = 0; i < 1100; i++) add(p.work, new Date(h.clock.now - 10 * DAY + i * 10 * MINUTE).toISOString(), new Date(h.clock.now - 10 * DAY + i * 10 * MINUTE + 5 * MINUTE).toISOString())
     h.toggl.resetLog()
