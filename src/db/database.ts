@@ -7,6 +7,12 @@ import type * as schema from './schema.ts'
 export type Db = BaseSQLiteDatabase<any, any, typeof schema>
 export type Statement = BatchItem<'sqlite'>
 
+/** D1 refuses a statement that binds more than 100 parameters ("too many SQL variables"). */
+export const D1_MAX_PARAMS = 100
+
+/** Rows per multi-row insert that keep a statement within D1's parameter limit. */
+export const rowsPerInsert = (paramsPerRow: number) => Math.floor(D1_MAX_PARAMS / paramsPerRow)
+
 /**
  * Runs statements as one all-or-nothing unit: `batch` on D1, a transaction on better-sqlite3.
  * Statements must be built up front (no reads in between), which is all D1 can offer anyway.

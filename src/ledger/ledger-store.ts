@@ -1,12 +1,12 @@
 /** The ledger `user_data`: what Exist holds from us per (attribute, date), and the statements that move it. */
 import { and, eq, gte, inArray, lt, lte, sql } from 'drizzle-orm'
-import type { Db, Statement } from '../db/database.ts'
+import { rowsPerInsert, type Db, type Statement } from '../db/database.ts'
 import { userData } from '../db/schema.ts'
 import type { BatchOutcome } from '../exist/push-writes.ts'
 import type { LedgerRow, Write } from '../planner/plan-writes.ts'
 
-/** D1 allows 100 bound parameters per statement; a ledger row binds 6. */
-const ROWS_PER_INSERT = 16
+/** A ledger row binds 7 parameters (user, attribute, date, value, pending, error, updated_at). */
+const ROWS_PER_INSERT = rowsPerInsert(7)
 
 export async function loadLedger(db: Db, userId: number, dates: readonly string[]): Promise<LedgerRow[]> {
   if (dates.length === 0) return []

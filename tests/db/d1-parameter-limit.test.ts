@@ -1,0 +1,48 @@
+import { sql } from 'drizzle-orm'
+import { afterAll, describe, expect, it } from 'vitest'
+import { D1_MAX_PARAMS, type Statement } from '../../src/db/database.ts'
+import { openSqlite } from '../../src/db/open-sqlite.ts'
+import { users } from '../../src/db/schema.ts'
+import { markPending } from '../../src/ledger/ledger-store.ts'
+import type { Write } from '../../src/planner/plan-writes.ts'
+import type { SourceAccount } from '../../src/sources/source-types.ts'
+import { replaceProjects } from '../../src/users/project-cache.ts'
+
+/** D1 refuses statements binding over 100 parameters; the multi-row inserts must stay under it. */
+describe('statements stay within D1 bound-parameter limit', () => {
+  const { db, close } = openSqlite(':memory:')
+  afterAll(() => close())
+  const params = (s: Statement) => (s as unknown as { toSQL(): { params: unknown[] } }).toSQL().params.length
+
+  it('marking a month of six attributes pending', () => {
+    const writes: Write[] = []
+    for (const attribute of ['a', 'b', 'c', 'd', 'e', 'f']) {
+      for (let d = 1; d <= 31; d++) {
+        writes.push({ op: 'update', attribute, date: `2026-01-${String(d).padStart(2, '0')}`, value: d, target: d })
+      }
+    }
+    const statements = markPending(db, 1, writes, 0)
+    expect(statements.length).toBeGreaterThan(1)
+    for (const s of statements) expect(params(s)).toBeLessThanOrEqual(D1_MAX_PARAMS)
+  })
+
+  it('caching 250 projects for a user created in the same batch', () => {
+    const account: SourceAccount = {
+      source: 'toggl',
+      accountId: '1',
+      label: 'alice',
+      meta: null,
+      projects: Array.from({ length: 250 }, (_, i) => ({
+        project: `toggl:${i}`,
+        name: `Project ${i}`,
+        workspaceId: '1',
+        workspaceName: 'Workspace',
+        clientName: 'Client',
+        color: '#0b83d9',
+        archived: false,
+      })),
+    }
+    const userId = sql`(select ${users.id} from ${users} where ${users.existUsername} = ${'alice'})`
+    for (const s of replaceProjects(db, userId, account, 0)) expect(params(s)).toBeLessThanOrEqual(D1_MAX_PARAMS)
+  })
+})
