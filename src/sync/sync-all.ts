@@ -1,19 +1,24 @@
 /** Runs every due user with bounded concurrency; one user's failure never stops the others. */
-import { and, eq, isNull, lt, or } from 'drizzle-orm'
+import { and, eq, gt, isNull, lt, or } from 'drizzle-orm'
 import pLimit from 'p-limit'
 import { users } from '../db/schema.ts'
 import type { Deps } from '../deps.ts'
 import { emptySummary, type RunReport } from './run-store.ts'
 import { syncUser, type Trigger } from './sync-user.ts'
 
-/** Users whose runs may start now: syncing, and not asked by an API to wait. */
-export async function dueUsers(deps: Deps): Promise<number[]> {
+/**
+ * Users whose runs may start now: syncing, and not asked by an API to wait. `page` reads them in
+ * id order a slice at a time (the Worker's schedule pages through 100,000 users this way).
+ */
+export async function dueUsers(deps: Deps, page?: { afterId: number; limit: number }): Promise<number[]> {
   const now = new Date(deps.now())
-  const rows = await deps.db
+  const due = and(eq(users.syncing, true), or(isNull(users.retryAfter), lt(users.retryAfter, now)))
+  const query = deps.db
     .select({ id: users.id })
     .from(users)
-    .where(and(eq(users.syncing, true), or(isNull(users.retryAfter), lt(users.retryAfter, now))))
+    .where(page ? and(due, gt(users.id, page.afterId)) : due)
     .orderBy(users.id)
+  const rows = page ? await query.limit(page.limit) : await query
   return rows.map((r) => r.id)
 }
 
