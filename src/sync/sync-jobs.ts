@@ -1,0 +1,128 @@
+/** Sync jobs on a queue: the schedule enqueues one message per due user, the consumer runs syncUser for each and says which to retry. */
+import pLimit from 'p-limit'
+import { z } from 'zod'
+import type { Deps } from '../deps.ts'
+import { InputError } from '../sources/source-types.ts'
+import { dueUsers } from './sync-all.ts'
+import { syncUser } from './sync-user.ts'
+
+export const SyncJob = z.object({ user: z.number().int().positive() })
+export type SyncJob = z.infer<typeof SyncJob>
+
+/** What the schedule needs of a queue (Cloudflare's `Queue` binding fits). */
+export interface JobProducer {
+  sendBatch(messages: Iterable<{ body: SyncJob; contentType?: 'json' }>): Promise<unknown>
+}
+
+/** What the consumer needs of a delivered message (Cloudflare's `Message` fits). */
+export interface JobMessage {
+  readonly id: string
+  readonly body: unknown
+  /** 1 on first delivery. */
+  readonly attempts: number
+  ack(): void
+  retry(options?: { delaySeconds?: number }): void
+}
+
+/** Cloudflare Queues take at most 100 messages per sendBatch. */
+export const SEND_BATCH_MAX = 100
+/** Due users are read this many at a time, so memory stays flat however many users there are. */
+const DUE_PAGE = 5_000
+/** Workers allow 6 simultaneous outgoing connections per invocation; more would only wait. */
+export const JOB_CONCURRENCY = 6
+
+/**
+ * Enqueues every due user exactly once. A failed sendBatch does not stop the others; the
+ * schedule fails at the end so the platform shows it, and the users it missed go next hour.
+ */
+export async function enqueueDueUsers(deps: Deps, producer: JobProducer): Promise<{ enqueued: number }> {
+  const limit = pLimit(JOB_CONCURRENCY)
+  let afterId = 0
+  let enqueued = 0
+  const failures: string[] = []
+  for (;;) {
+    const ids = await dueUsers(deps, { afterId, limit: DUE_PAGE })
+    const chunks: number[][] = []
+    for (let i = 0; i < ids.length; i += SEND_BATCH_MAX) chunks.push(ids.slice(i, i + SEND_BATCH_MAX))
+    await Promise.all(
+      chunks.map((chunk) =>
+        limit(async () => {
+          try {
+            await producer.sendBatch(chunk.map((user) => ({ body: { user }, contentType: 'json' as const })))
+            enqueued += chunk.length
+          } catch (error) {
+            failures.push(`users ${chunk[0]}–${chunk.at(-1)}: ${error instanceof Error ? error.message : String(error)}`)
+          }
+        }),
+      ),
+    )
+    if (ids.length < DUE_PAGE) break
+    afterId = ids.at(-1)!
+  }
+  deps.log.info('sync_jobs_enqueued', { enqueued, failed_batches: failures.length })
+  if (failures.length > 0) {
+    throw new Error(`Could not enqueue ${failures.length} batch(es) of sync jobs: ${failures.join('; ')}`)
+  }
+  return { enqueued }
+}
+
+export type JobOutcome = 'ack' | 'retry'
+
+/**
+ * Runs one syncUser per message (a user once per batch even if delivered twice) and acks or retries
+ * each. Retried: runs that ended in `error` and crashes; after the queue's max_retries the platform
+ * moves the message to the dead-letter queue. Acked: everything else — a quota or an outage
+ * (`deferred`) waits for the next hourly run, a stopped or deleted user has nothing to do, and
+ * `skipped` means another run for that user holds the lease right now.
+ */
+export async function consumeSyncJobs(
+  deps: Deps,
+  messages: readonly JobMessage[],
+  opts: { concurrency?: number } = {},
+): Promise<Map<string, JobOutcome>> {
+  const outcomes = new Map<string, JobOutcome>()
+  const limit = pLimit(opts.concurrency ?? JOB_CONCURRENCY)
+  const claimed = new Set<number>()
+  await Promise.all(
+    messages.map((message) =>
+      limit(async () => {
+        const outcome = await consumeOne(deps, message, claimed)
+        if (outcome === 'ack') message.ack()
+        else message.retry({ delaySeconds: retryDelaySeconds(message.attempts) })
+        outcomes.set(message.id, outcome)
+      }),
+    ),
+  )
+  return outcomes
+}
+
+async function consumeOne(deps: Deps, message: JobMessage, claimed: Set<number>): Promise<JobOutcome> {
+  const job = SyncJob.safeParse(message.body)
+  if (!job.success) {
+    // Retrying a message that can never parse would only fill the dead-letter queue later.
+    deps.log.error('sync_job_malformed', { message: message.id })
+    return 'ack'
+  }
+  const { user } = job.data
+  if (claimed.has(user)) return 'ack'
+  claimed.add(user)
+  try {
+    const report = await syncUser(deps, user, 'queue')
+    if (report.status !== 'error') return 'ack'
+    deps.log.warn('sync_job_failed', { user, attempt: message.attempts, error: report.error })
+    return 'retry'
+  } catch (error) {
+    if (error instanceof InputError && error.field === 'user') {
+      // Disconnected between enqueue and delivery: nothing of theirs is left to sync.
+      deps.log.info('sync_job_user_gone', { user })
+      return 'ack'
+    }
+    deps.log.error('sync_job_crashed', { user, attempt: message.attempts, error: String(error) })
+    return 'retry'
+  }
+}
+
+/** 1, 2, 4, 8… minutes, capped at 15: retries settle well before the next hourly run. */
+export function retryDelaySeconds(attempts: number): number {
+  return Math.min(60 * 2 ** Math.max(0, attempts - 1), 15 * 60)
+}
