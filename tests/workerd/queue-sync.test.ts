@@ -1,12 +1,26 @@
 import { env } from 'cloudflare:workers'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { disconnectUser } from '../../src/users/disconnect.ts'
-import { connectUser } from '../../src/users/connect-user.ts'
-import { mapProject } from '../../src/users/map-project.ts'
 import { zeroOut } from '../../src/sync/zero-out.ts'
-import { addPerson, createWorkerHarness, HOUR, runsOf, type WorkerHarness } from './worker-harness.ts'
+import { connectUser } from '../../src/users/connect-user.ts'
+import { disconnectSource, disconnectUser } from '../../src/users/disconnect.ts'
+import { mapProject } from '../../src/users/map-project.ts'
+import {
+  addPerson,
+  clockifyEntries,
+  createWorkerHarness,
+  expectExistMatches,
+  HOUR,
+  runsOf,
+  togglEntries,
+  type WorkerHarness,
+} from './worker-harness.ts'
 
-/** The Node scenarios, run by the Worker's queue consumer on workerd with D1. */
+const TABLES = ['users', 'source_connections', 'projects', 'mappings', 'attributes', 'user_data', 'runs']
+
+/**
+ * The Node scenarios (tests/integration/sync-scenarios, lifecycle, clockify), run by the Worker's
+ * queue consumer on workerd with D1: every sync below is a queue message delivered to the Worker.
+ */
 describe('sync through the queue consumer on D1', () => {
   let h: WorkerHarness
   beforeEach(async () => {
@@ -14,137 +28,167 @@ describe('sync through the queue consumer on D1', () => {
   })
   afterEach(() => h.close())
 
-  /** Alice (Berlin): Work and Side project → productive_min, Series → tv_min. */
-  async function alice() {
-    const p = addPerson(h, 'alice', 'Europe/Berlin')
+  /** As tests/helpers/scenario.ts: Work and Side project → productive_min, Series → tv_min, in Berlin. */
+  async function mappedPerson(name = 'alice') {
+    const p = addPerson(h, name, 'Europe/Berlin')
     const work = h.toggl.addProject(p.togglUser, { name: 'Work' })
-    const tv = h.toggl.addProject(p.togglUser, { name: 'Series' })
     const side = h.toggl.addProject(p.togglUser, { name: 'Side project' })
-    // 09:00–10:30 Berlin on the 19th, plus 45 min of side project that day; 70 min of TV on the 18th
-    const morning = h.toggl.addEntry(p.togglUser, { projectId: work.id, start: '2026-11-19T08:00:00Z', stop: '2026-11-19T09:30:00Z' })
-    const lunch = h.toggl.addEntry(p.togglUser, { projectId: side.id, start: '2026-11-19T12:00:00Z', stop: '2026-11-19T12:45:00Z' })
-    const evening = h.toggl.addEntry(p.togglUser, { projectId: tv.id, start: '2026-11-18T19:00:00Z', stop: '2026-11-18T20:10:00Z' })
+    const tv = h.toggl.addProject(p.togglUser, { name: 'Series' })
     const { user } = await connectUser(h.deps, { kind: 'personal', token: p.existToken }, { togglToken: p.togglToken })
     await mapProject(h.deps, user, `toggl:${work.id}`, 'productive_min')
     await mapProject(h.deps, user, `toggl:${side.id}`, 'productive_min')
     await mapProject(h.deps, user, `toggl:${tv.id}`, 'tv_min')
-    return { ...p, user, work, tv, side, morning, lunch, evening }
+    const mapping = new Map([
+      [`toggl:${work.id}`, 'productive_min'],
+      [`toggl:${side.id}`, 'productive_min'],
+      [`toggl:${tv.id}`, 'tv_min'],
+    ])
+    const check = () => expectExistMatches(h, p.existUser, 'Europe/Berlin', togglEntries(p.togglUser), mapping)
+    return { ...p, user, work, side, tv, check }
+  }
+  type Person = Awaited<ReturnType<typeof mappedPerson>>
+
+  /** One queue delivery for the user; the message must be acked. */
+  async function sync(p: Person | { user: number }) {
+    const result = await h.deliver([p.user])
+    expect(result.retryMessages).toEqual([])
+    expect(result.explicitAcks).toEqual(result.ids)
+    return (await runsOf(p.user))[0]
   }
 
-  async function syncedAlice() {
-    const a = await alice()
-    const first = await h.deliver([a.user])
-    expect(first.explicitAcks).toEqual(first.ids)
+  it('first sync sets absolute totals, even over values another service left; then one Toggl request and nothing to Exist', async () => {
+    const p = await mappedPerson()
+    h.exist.setValue(p.existUser, 'productive_min', '2026-11-18', 999)
+    h.toggl.addEntry(p.togglUser, { projectId: p.work.id, start: '2026-11-19T08:00:00Z', stop: '2026-11-19T09:00:00Z' })
+    expect(await sync(p)).toMatchObject({ trigger: 'queue', status: 'ok', error: null })
+    expect(h.exist.value(p.existUser, 'productive_min', '2026-11-18')).toBe(0)
+    expect(h.exist.writes().flatMap((r) => r.body as unknown[])).toHaveLength(28)
+    p.check()
+
     h.advance(HOUR)
     h.toggl.resetLog()
     h.exist.resetLog()
-    return a
-  }
-
-  const productive = (a: Awaited<ReturnType<typeof alice>>, date: string) => h.exist.value(a.existUser, 'productive_min', date)
-  const tv = (a: Awaited<ReturnType<typeof alice>>, date: string) => h.exist.value(a.existUser, 'tv_min', date)
-
-  it('first sync sends each day total once; then one Toggl request and no Exist request', async () => {
-    const a = await alice()
-    const first = await h.deliver([a.user])
-    expect(first.explicitAcks).toEqual(first.ids)
-    expect(first.retryMessages).toEqual([])
-    expect(productive(a, '2026-11-19')).toBe(135)
-    expect(tv(a, '2026-11-18')).toBe(70)
-    expect(await runsOf(a.user)).toMatchObject([{ trigger: 'queue', status: 'ok' }])
-
-    h.advance(HOUR)
-    h.toggl.resetLog()
-    h.exist.resetLog()
-    const second = await h.deliver([a.user])
-    expect(second.explicitAcks).toEqual(second.ids)
+    expect(await sync(p)).toMatchObject({ status: 'ok' })
     expect(h.toggl.requests.map((r) => r.path)).toEqual(['/api/v9/me/time_entries'])
     expect(h.exist.requests).toEqual([])
-    expect((await runsOf(a.user)).map((r) => r.status)).toEqual(['ok', 'ok'])
   })
 
-  it('edit: a longer entry is incremented, a shorter one is set with update', async () => {
-    const a = await syncedAlice()
-    h.toggl.editEntry(a.togglUser, a.morning.id, { stop: '2026-11-19T10:00:00Z' }) // +30 min
-    await h.deliver([a.user])
-    expect(productive(a, '2026-11-19')).toBe(165)
-    expect(h.exist.writes().map((w) => w.path)).toEqual(['/api/2/attributes/increment/'])
+  it('follows edits, moves and deletes with increments up and updates down', async () => {
+    const p = await mappedPerson()
+    const a = h.toggl.addEntry(p.togglUser, { projectId: p.work.id, start: '2026-11-19T08:00:00Z', stop: '2026-11-19T09:00:00Z' })
+    const b = h.toggl.addEntry(p.togglUser, { projectId: p.tv.id, start: '2026-11-17T19:00:00Z', stop: '2026-11-17T21:00:00Z' })
+    const c = h.toggl.addEntry(p.togglUser, { projectId: p.side.id, start: '2026-11-16T10:00:00Z', stop: '2026-11-16T10:30:00Z' })
+    await sync(p)
+    p.check()
 
+    h.advance(HOUR)
+    h.toggl.editEntry(p.togglUser, a.id, { stop: '2026-11-19T09:45:00Z' }) // longer
+    h.toggl.editEntry(p.togglUser, b.id, { start: '2026-11-18T19:00:00Z', stop: '2026-11-18T20:00:00Z' }) // moved and shorter
+    h.toggl.deleteEntry(p.togglUser, c.id)
     h.exist.resetLog()
-    h.toggl.editEntry(a.togglUser, a.evening.id, { stop: '2026-11-18T19:40:00Z' }) // 70 → 40 min
-    await h.deliver([a.user])
-    expect(tv(a, '2026-11-18')).toBe(40)
-    expect(h.exist.writes().map((w) => w.path)).toEqual(['/api/2/attributes/update/'])
+    expect(await sync(p)).toMatchObject({ status: 'ok' })
+    const sent = h.exist.writes().flatMap((r) => (r.body as { name: string; value: number }[]).map((i) => [r.path, i.name, i.value]))
+    expect(sent).toEqual(
+      expect.arrayContaining([
+        ['/api/2/attributes/increment/', 'productive_min', 45],
+        ['/api/2/attributes/update/', 'productive_min', 0],
+        ['/api/2/attributes/update/', 'tv_min', 0],
+        ['/api/2/attributes/increment/', 'tv_min', 60],
+      ]),
+    )
+    expect(sent).toHaveLength(4)
+    p.check()
   })
 
-  it('move: an entry moved to another day and to another project lands where it now belongs', async () => {
-    const a = await syncedAlice()
-    h.toggl.editEntry(a.togglUser, a.lunch.id, { start: '2026-11-17T12:00:00Z', stop: '2026-11-17T12:45:00Z' })
-    h.toggl.editEntry(a.togglUser, a.evening.id, { projectId: a.work.id })
-    await h.deliver([a.user])
-    expect(productive(a, '2026-11-19')).toBe(90)
-    expect(productive(a, '2026-11-17')).toBe(45)
-    expect(productive(a, '2026-11-18')).toBe(70)
-    expect(tv(a, '2026-11-18')).toBe(0)
-  })
-
-  it('delete: a deleted entry takes its minutes out of the day', async () => {
-    const a = await syncedAlice()
-    h.toggl.deleteEntry(a.togglUser, a.morning.id)
-    h.toggl.deleteEntry(a.togglUser, a.evening.id)
-    await h.deliver([a.user])
-    expect(productive(a, '2026-11-19')).toBe(45)
-    expect(tv(a, '2026-11-18')).toBe(0)
-    const writes = h.exist.writes()
-    expect(writes.every((w) => w.path === '/api/2/attributes/update/')).toBe(true)
-  })
-
-  it('zero-out clears what Exist holds in the window and re-sends the true totals', async () => {
-    const a = await syncedAlice()
-    h.exist.setValue(a.existUser, 'productive_min', '2026-11-15', 999) // a stray value
-    const report = await zeroOut(h.deps, a.user, 'web')
-    expect(report.status).toBe('ok')
-    expect(report.zeroed).toBe(2 * 14)
-    expect(productive(a, '2026-11-15')).toBe(0)
-    expect(productive(a, '2026-11-19')).toBe(135)
-    expect(tv(a, '2026-11-18')).toBe(70)
+  it('Zero Out repairs a manual edit in Exist and re-sends every day', async () => {
+    const p = await mappedPerson()
+    h.toggl.addEntry(p.togglUser, { projectId: p.work.id, start: '2026-11-19T08:00:00Z', stop: '2026-11-19T09:00:00Z' })
+    h.toggl.addEntry(p.togglUser, { projectId: p.tv.id, start: '2026-11-18T19:00:00Z', stop: '2026-11-18T20:30:00Z' })
+    await sync(p)
+    h.exist.setValue(p.existUser, 'productive_min', '2026-11-19', 500)
+    h.exist.setValue(p.existUser, 'tv_min', '2026-11-10', 42)
+    h.advance(HOUR)
+    const report = await zeroOut(h.deps, p.user, 'web')
+    expect(report).toMatchObject({ status: 'ok', zeroed: 28 })
+    p.check()
+    expect(h.exist.value(p.existUser, 'tv_min', '2026-11-10')).toBe(0)
 
     h.advance(HOUR)
     h.exist.resetLog()
-    await h.deliver([a.user])
+    await sync(p)
     expect(h.exist.requests).toEqual([])
   })
 
-  it('disconnect deletes everything of the user; a job still queued for them is acked without a run', async () => {
-    const a = await syncedAlice()
-    const result = await disconnectUser(h.deps, a.user)
+  it('disconnecting one source keeps the user; disconnecting the user leaves nothing, and a late job is acked without a run', async () => {
+    const p = await mappedPerson()
+    h.toggl.addEntry(p.togglUser, { projectId: p.work.id, start: '2026-11-19T08:00:00Z', stop: '2026-11-19T09:00:00Z' })
+    await sync(p)
+    const other = await mappedPerson('carol')
+    await sync(other)
+
+    const source = await disconnectSource(h.deps, other.user, 'toggl')
+    expect(source.released.sort()).toEqual(['productive_min', 'tv_min'])
+    const rows = (table: string, user: number) =>
+      env.DB.prepare(`SELECT count(*) AS n FROM ${table} WHERE ${table === 'users' ? 'id' : 'user_id'} = ?`).bind(user).first<{ n: number }>()
+    expect((await rows('users', other.user))?.n).toBe(1)
+    expect((await rows('mappings', other.user))?.n).toBe(0)
+
+    const result = await disconnectUser(h.deps, p.user)
     expect(result.released.sort()).toEqual(['productive_min', 'tv_min'])
-    for (const table of ['users', 'source_connections', 'projects', 'mappings', 'attributes', 'user_data', 'runs']) {
-      const row = await env.DB.prepare(`SELECT count(*) AS n FROM ${table}`).first<{ n: number }>()
-      expect(row?.n, table).toBe(0)
-    }
+    for (const table of TABLES) expect((await rows(table, p.user))?.n, table).toBe(0)
+    expect(p.existUser.attributes.get('productive_min')!.service).toBeNull()
+    expect(h.exist.value(p.existUser, 'productive_min', '2026-11-19')).toBe(60) // Exist keeps what it holds
+    expect((await rows('users', other.user))?.n).toBe(1)
+
     h.toggl.resetLog()
-    const late = await h.deliver([a.user])
+    const late = await h.deliver([p.user])
     expect(late.explicitAcks).toEqual(late.ids)
-    expect(late.retryMessages).toEqual([])
     expect(h.toggl.requests).toEqual([])
-    // What Exist holds stays (Zero Out first to clear it).
-    expect(productive(a, '2026-11-19')).toBe(135)
   })
 
-  it('never syncs a user twice at once: duplicates in a batch and a concurrent invocation', async () => {
-    const a = await alice()
-    const both = await h.deliver([a.user, a.user])
-    expect(both.explicitAcks.sort()).toEqual([...both.ids].sort())
-    expect(await runsOf(a.user)).toHaveLength(1)
+  it('a Clockify user on a regional host converges through edits, moves and deletes', async () => {
+    const cu = h.clockify.addUser({ key: 'clockify-key-cleo-0001', name: 'cleo', region: 'euc1' })
+    const eu = h.exist.addUser({ token: 'exist-token-cleo-0001', username: 'cleo', timezone: 'Europe/Berlin' })
+    const work = h.clockify.addProject(cu, { name: 'Client work', clientName: 'ACME' })
+    const reading = h.clockify.addProject(cu, { name: 'Reading' })
+    const { user } = await connectUser(h.deps, { kind: 'personal', token: eu.token }, { clockifyKey: cu.key, clockifyRegion: 'eu' })
+    await mapProject(h.deps, user, `clockify:${work.id}`, 'productive_min')
+    await mapProject(h.deps, user, `clockify:${reading.id}`, 'tv_min')
+    const mapping = new Map([
+      [`clockify:${work.id}`, 'productive_min'],
+      [`clockify:${reading.id}`, 'tv_min'],
+    ])
+    const check = () => expectExistMatches(h, eu, 'Europe/Berlin', clockifyEntries(cu), mapping)
 
-    // Two invocations at once (as two consumer instances would): one holds the lease, the other
-    // finds it taken, acks, and leaves no run behind.
+    const a = h.clockify.addEntry(cu, { projectId: work.id, start: '2026-11-19T08:00:00Z', end: '2026-11-19T09:30:00Z' })
+    const b = h.clockify.addEntry(cu, { projectId: reading.id, start: '2026-11-18T22:30:00Z', end: '2026-11-19T00:10:00Z' })
+    await sync({ user })
+    check()
+
+    h.advance(HOUR)
+    h.clockify.editEntry(cu, a.id, { end: '2026-11-19T08:20:00Z' })
+    h.clockify.editEntry(cu, b.id, { start: '2026-11-16T19:00:00Z', end: '2026-11-16T20:00:00Z' })
+    h.clockify.deleteEntry(cu, h.clockify.addEntry(cu, { projectId: reading.id, start: '2026-11-15T10:00:00Z', end: '2026-11-15T11:00:00Z' }).id)
+    await sync({ user })
+    check()
+    expect(h.clockify.requests.every((r) => r.host === 'euc1.clockify.me')).toBe(true)
+  })
+
+  it('never syncs a user twice at once: duplicates in a batch and two invocations at the same time', async () => {
+    const p = await mappedPerson()
+    h.toggl.addEntry(p.togglUser, { projectId: p.work.id, start: '2026-11-19T08:00:00Z', stop: '2026-11-19T09:00:00Z' })
+    const both = await h.deliver([p.user, p.user])
+    expect(both.explicitAcks.sort()).toEqual([...both.ids].sort())
+    expect(await runsOf(p.user)).toHaveLength(1)
+
+    // As two consumer instances would: one holds the lease, the other finds it taken, acks, and
+    // leaves no run behind.
     h.advance(HOUR)
     h.toggl.resetLog()
-    const [x, y] = await Promise.all([h.deliver([a.user]), h.deliver([a.user])])
+    const [x, y] = await Promise.all([h.deliver([p.user]), h.deliver([p.user])])
     expect([...x.explicitAcks, ...y.explicitAcks].sort()).toEqual([...x.ids, ...y.ids].sort())
     expect(h.toggl.requests.filter((r) => r.path === '/api/v9/me/time_entries')).toHaveLength(1)
-    expect(await runsOf(a.user)).toHaveLength(2)
+    expect(await runsOf(p.user)).toHaveLength(2)
+    p.check()
   })
 })

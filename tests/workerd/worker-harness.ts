@@ -8,11 +8,15 @@ import {
 } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { vi } from 'vitest'
+import { expect } from 'vitest'
+import { localWindow } from '../../src/bucketing/local-window.ts'
 import worker, { type WorkerEnv } from '../../src/entry/worker.ts'
 import { workerDeps } from '../../src/entry/worker-deps.ts'
 import type { Deps } from '../../src/deps.ts'
-import { FakeExist } from '../fakes/fake-exist.ts'
-import { FakeToggl } from '../fakes/fake-toggl.ts'
+import { FakeClockify, type FakeClockifyUser } from '../fakes/fake-clockify.ts'
+import { FakeExist, type FakeExistUser } from '../fakes/fake-exist.ts'
+import { FakeToggl, type FakeTogglUser } from '../fakes/fake-toggl.ts'
+import { trueMinutes, type OracleEntry } from '../helpers/oracle.ts'
 
 export const SYNC_QUEUE = 'timebridge-sync'
 export const HOUR = 3_600_000
@@ -22,6 +26,9 @@ export const DAY = 24 * HOUR
 // these origins is handed to the fakes' Hono apps as real Request objects; anything else goes out.
 const TOGGL_ORIGIN = 'http://toggl.fake.test'
 const EXIST_ORIGIN = 'http://exist.fake.test'
+const CLOCKIFY_ORIGIN = 'http://clockify.fake.test'
+// Clockify's regional hosts reach the same fake, which tells the regions apart by host.
+const CLOCKIFY_REGIONAL = /^https:\/\/(euc1|use2|euw2|apse2)\.clockify\.me$/
 
 const TABLES = ['user_data', 'runs', 'mappings', 'attributes', 'projects', 'source_connections', 'users']
 
@@ -32,6 +39,7 @@ export interface WorkerHarness {
   deps: Deps
   toggl: FakeToggl
   exist: FakeExist
+  clockify: FakeClockify
   advance(ms: number): void
   /** Delivers one message per user (attempt `attempts`) to the Worker's queue handler. */
   deliver(users: number[], opts?: { attempts?: number }): Promise<FetcherQueueResult & { ids: string[] }>
@@ -46,16 +54,18 @@ export async function createWorkerHarness(opts: { now?: string } = {}): Promise<
   vi.setSystemTime(Date.parse(opts.now ?? '2026-11-20T12:00:00Z'))
   const toggl = new FakeToggl({ now: () => Date.now() })
   const exist = new FakeExist({ now: () => Date.now() })
+  const clockify = new FakeClockify({ now: () => Date.now() })
   const outbound = globalThis.fetch
   vi.stubGlobal('fetch', (input: RequestInfo | URL, init?: RequestInit) => {
     const request = new Request(input, init)
     const origin = new URL(request.url).origin
     if (origin === TOGGL_ORIGIN) return Promise.resolve(toggl.fetch(request))
     if (origin === EXIST_ORIGIN) return Promise.resolve(exist.fetch(request))
+    if (origin === CLOCKIFY_ORIGIN || CLOCKIFY_REGIONAL.test(origin)) return Promise.resolve(clockify.fetch(request))
     return outbound(input, init)
   })
   await clearTables()
-  const testEnv: WorkerEnv = { ...env, TOGGL_URL: TOGGL_ORIGIN, EXIST_URL: EXIST_ORIGIN }
+  const testEnv: WorkerEnv = { ...env, TOGGL_URL: TOGGL_ORIGIN, EXIST_URL: EXIST_ORIGIN, CLOCKIFY_URL: CLOCKIFY_ORIGIN }
   const deps = await workerDeps(testEnv)
   let seq = 0
 
@@ -64,6 +74,7 @@ export async function createWorkerHarness(opts: { now?: string } = {}): Promise<
     deps,
     toggl,
     exist,
+    clockify,
     advance: (ms) => vi.setSystemTime(Date.now() + ms),
     async deliver(users, { attempts = 1 } = {}) {
       const messages = users.map((user) => ({
@@ -132,4 +143,26 @@ export async function runsOf(user: number): Promise<{ trigger: string; status: s
     .bind(user)
     .all<{ trigger: string; status: string; error: string | null }>()
   return results
+}
+
+export const togglEntries = (u: FakeTogglUser): OracleEntry[] =>
+  u.entries
+    .filter((e) => e.serverDeletedAt === null && e.projectId !== null)
+    .map((e) => ({ project: `toggl:${e.projectId}`, start: e.start, stop: e.stop }))
+
+export const clockifyEntries = (u: FakeClockifyUser): OracleEntry[] =>
+  u.entries.filter((e) => e.projectId !== null).map((e) => ({ project: `clockify:${e.projectId}`, start: e.start, stop: e.end }))
+
+/** Every attribute of `attributeOf`, every window day: Exist holds the truth the Node tests' oracle computes. */
+export function expectExistMatches(
+  h: WorkerHarness,
+  existUser: FakeExistUser,
+  zone: string,
+  entries: OracleEntry[],
+  attributeOf: ReadonlyMap<string, string>,
+) {
+  const { dates } = localWindow(Date.now(), zone, 14)
+  const truth = trueMinutes(entries, attributeOf, zone, dates, Date.now())
+  const actual = new Map([...truth.keys()].map((a) => [a, new Map(dates.map((d) => [d, h.exist.value(existUser, a, d)]))]))
+  expect(actual).toEqual(truth)
 }
