@@ -18,9 +18,12 @@ export function createWorkerDeps(env: WorkerBindings & Record<string, unknown>):
   const config = parseEnv(env)
   // On Node a missing key is generated into ./data; a Worker has no disk to keep one on.
   if (!config.secretKey) {
-    throw new ConfigError('SECRET_KEY is not set: add it with `npx wrangler secret put SECRET_KEY` (at least 32 characters)')
+    throw new ConfigError(
+      'SECRET_KEY is not set: add it with `npx wrangler secret put SECRET_KEY` (at least 32 characters)',
+    )
   }
-  if (!env.DB) throw new ConfigError('The D1 binding DB is missing: see [[d1_databases]] in wrangler.toml')
+  if (!env.DB)
+    throw new ConfigError('The D1 binding DB is missing: see [[d1_databases]] in wrangler.toml')
   return createSecretBox(config.secretKey).then((box) => ({
     db: drizzle(env.DB, { schema }) as unknown as Db,
     config,

@@ -1,5 +1,10 @@
 /** The Cloudflare Workers shell: `fetch` serves the app, `scheduled` enqueues one sync job per due user, `queue` runs them. */
-import type { ExecutionContext, MessageBatch, Queue, ScheduledController } from '@cloudflare/workers-types'
+import type {
+  ExecutionContext,
+  MessageBatch,
+  Queue,
+  ScheduledController,
+} from '@cloudflare/workers-types'
 import type { Hono } from 'hono'
 import { createApp } from '../app/create-app.tsx'
 import { ConfigError } from '../config/env.ts'
@@ -21,14 +26,18 @@ function appFor(deps: Deps, env: WorkerEnv, origin: string): Hono {
   if (!byBase) apps.set(deps, (byBase = new Map()))
   let app = byBase.get(base)
   if (!app) {
-    app = createApp(base === deps.config.publicUrl ? deps : { ...deps, config: { ...deps.config, publicUrl: base } })
+    app = createApp(
+      base === deps.config.publicUrl
+        ? deps
+        : { ...deps, config: { ...deps.config, publicUrl: base } },
+    )
     byBase.set(base, app)
   }
   return app
 }
 
-// Typed with the DOM's Request/Response (the whole project compiles against one lib), and workers-types
-// for the bindings; workerd hands objects that satisfy both.
+// Typed with the DOM's Request/Response (the whole project compiles against one lib) and with
+// workers-types for the bindings; workerd hands objects that satisfy both.
 const worker = {
   async fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response> {
     let deps: Deps
@@ -37,14 +46,20 @@ const worker = {
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error
       // The operator's mistake, said plainly; a ConfigError never contains a secret's value.
-      console.error(JSON.stringify({ level: 'error', event: 'config_invalid', error: error.message }))
+      console.error(
+        JSON.stringify({ level: 'error', event: 'config_invalid', error: error.message }),
+      )
       return new Response(`Timebridge is not configured: ${error.message}\n`, { status: 500 })
     }
     const app = appFor(deps, env, new URL(request.url).origin)
     return app.fetch(request, env, ctx)
   },
 
-  async scheduled(_controller: ScheduledController, env: WorkerEnv, _ctx: ExecutionContext): Promise<void> {
+  async scheduled(
+    _controller: ScheduledController,
+    env: WorkerEnv,
+    _ctx: ExecutionContext,
+  ): Promise<void> {
     const deps = await workerDeps(env)
     await enqueueDueUsers(deps, env.SYNC_QUEUE)
   },

@@ -39,11 +39,15 @@ const SEND_INTERVAL_MS = 25
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 /**
- * Enqueues every due user exactly once, paced under the queue's throughput limit. A batch that
- * fails is tried once more after a second; one that fails again does not stop the others: the
- * schedule fails at the end so the platform shows it, and the users it missed go next hour.
+ * Enqueues every due user once, paced under the queue's throughput limit. A batch that fails is
+ * sent once more after a second (should the first attempt have landed after all, the user's second
+ * run finds nothing to write); one that fails again does not stop the others: the schedule fails
+ * at the end so the platform shows it, and the users it missed go next hour.
  */
-export async function enqueueDueUsers(deps: Deps, producer: JobProducer): Promise<{ enqueued: number }> {
+export async function enqueueDueUsers(
+  deps: Deps,
+  producer: JobProducer,
+): Promise<{ enqueued: number }> {
   let afterId = 0
   let enqueued = 0
   const failures: string[] = []
@@ -52,7 +56,10 @@ export async function enqueueDueUsers(deps: Deps, producer: JobProducer): Promis
     for (let i = 0; i < ids.length; i += SEND_BATCH_MAX) {
       const chunk = ids.slice(i, i + SEND_BATCH_MAX)
       const messages = chunk.map((user) => ({ body: { user }, contentType: 'json' as const }))
-      const [sent] = await Promise.all([sendWithOneRetry(producer, messages), sleep(SEND_INTERVAL_MS)])
+      const [sent] = await Promise.all([
+        sendWithOneRetry(producer, messages),
+        sleep(SEND_INTERVAL_MS),
+      ])
       if (sent === true) enqueued += chunk.length
       else failures.push(`users ${chunk[0]}–${chunk.at(-1)}: ${sent}`)
     }
@@ -61,7 +68,9 @@ export async function enqueueDueUsers(deps: Deps, producer: JobProducer): Promis
   }
   deps.log.info('sync_jobs_enqueued', { enqueued, failed_batches: failures.length })
   if (failures.length > 0) {
-    throw new Error(`Could not enqueue ${failures.length} batch(es) of sync jobs: ${failures.join('; ')}`)
+    throw new Error(
+      `Could not enqueue ${failures.length} batch(es) of sync jobs: ${failures.join('; ')}`,
+    )
   }
   return { enqueued }
 }
@@ -115,7 +124,11 @@ export async function consumeSyncJobs(
   return outcomes
 }
 
-async function consumeOne(deps: Deps, message: JobMessage, claimed: Set<number>): Promise<JobOutcome> {
+async function consumeOne(
+  deps: Deps,
+  message: JobMessage,
+  claimed: Set<number>,
+): Promise<JobOutcome> {
   const job = SyncJob.safeParse(message.body)
   if (!job.success) {
     // Retrying a message that can never parse would only fill the dead-letter queue later.

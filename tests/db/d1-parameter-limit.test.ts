@@ -12,13 +12,20 @@ import { replaceProjects } from '../../src/users/project-cache.ts'
 describe('statements stay within D1 bound-parameter limit', () => {
   const { db, close } = openSqlite(':memory:')
   afterAll(() => close())
-  const params = (s: Statement) => (s as unknown as { toSQL(): { params: unknown[] } }).toSQL().params.length
+  const params = (s: Statement) =>
+    (s as unknown as { toSQL(): { params: unknown[] } }).toSQL().params.length
 
   it('marking a month of six attributes pending', () => {
     const writes: Write[] = []
     for (const attribute of ['a', 'b', 'c', 'd', 'e', 'f']) {
       for (let d = 1; d <= 31; d++) {
-        writes.push({ op: 'update', attribute, date: `2026-01-${String(d).padStart(2, '0')}`, value: d, target: d })
+        writes.push({
+          op: 'update',
+          attribute,
+          date: `2026-01-${String(d).padStart(2, '0')}`,
+          value: d,
+          target: d,
+        })
       }
     }
     const statements = markPending(db, 1, writes, 0)
@@ -43,6 +50,7 @@ describe('statements stay within D1 bound-parameter limit', () => {
       })),
     }
     const userId = sql`(select ${users.id} from ${users} where ${users.existUsername} = ${'alice'})`
-    for (const s of replaceProjects(db, userId, account, 0)) expect(params(s)).toBeLessThanOrEqual(D1_MAX_PARAMS)
+    for (const s of replaceProjects(db, userId, account, 0))
+      expect(params(s)).toBeLessThanOrEqual(D1_MAX_PARAMS)
   })
 })

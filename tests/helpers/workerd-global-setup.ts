@@ -14,16 +14,27 @@ export interface LoopbackPerson {
 export default async function setup(project: TestProject) {
   const toggl = new FakeToggl()
   const exist = new FakeExist()
-  const [togglServer, existServer] = await Promise.all([serveFake(toggl.fetch), serveFake(exist.fetch)])
+  const [togglServer, existServer] = await Promise.all([
+    serveFake(toggl.fetch),
+    serveFake(exist.fetch),
+  ])
 
   // The Worker runs on the real clock in that test, so the entries sit at noon yesterday (UTC).
   const today = new Date()
   const noon = Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() - 1, 12)
-  const togglUser = toggl.addUser({ token: 'toggl-token-loopback-0001', timezone: 'UTC', fullname: 'Lou' })
+  const togglUser = toggl.addUser({
+    token: 'toggl-token-loopback-0001',
+    timezone: 'UTC',
+    fullname: 'Lou',
+  })
   exist.addUser({ token: 'exist-token-loopback-0001', username: 'lou', timezone: 'UTC' })
   const work = toggl.addProject(togglUser, { name: 'Work' })
   toggl.addEntry(togglUser, { projectId: work.id, start: noon, stop: noon + 50 * 60_000 })
-  toggl.addEntry(togglUser, { projectId: work.id, start: noon + 2 * 3_600_000, stop: noon + 2 * 3_600_000 + 40 * 60_000 })
+  toggl.addEntry(togglUser, {
+    projectId: work.id,
+    start: noon + 2 * 3_600_000,
+    stop: noon + 2 * 3_600_000 + 40 * 60_000,
+  })
 
   project.provide('loopbackToggl', togglServer.url)
   project.provide('loopbackExist', existServer.url)

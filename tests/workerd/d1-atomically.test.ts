@@ -20,7 +20,10 @@ describe('atomically on D1', () => {
 
   it('applies every statement of a batch', async () => {
     const { db } = await workerDeps(env)
-    await atomically(db, [db.insert(users).values(user('ann')), db.insert(users).values(user('bob'))])
+    await atomically(db, [
+      db.insert(users).values(user('ann')),
+      db.insert(users).values(user('bob')),
+    ])
     expect(await db.select({ n: count() }).from(users)).toEqual([{ n: 2 }])
   })
 
@@ -34,8 +37,8 @@ describe('atomically on D1', () => {
         db.insert(users).values(user('ann')), // unique exist_username
       ]),
     ).rejects.toThrow(/UNIQUE constraint failed/)
-    expect(await db.select({ name: users.existUsername, timezone: users.timezone }).from(users)).toEqual([
-      { name: 'ann', timezone: 'UTC' },
-    ])
+    expect(
+      await db.select({ name: users.existUsername, timezone: users.timezone }).from(users),
+    ).toEqual([{ name: 'ann', timezone: 'UTC' }])
   })
 })

@@ -6,7 +6,9 @@ import { connectUser } from '../../src/users/connect-user.ts'
 import { mapProject } from '../../src/users/map-project.ts'
 import { clearTables, runsOf } from './worker-harness.ts'
 
-const ValuesPage = z.object({ results: z.array(z.object({ date: z.string(), value: z.number().nullable() })) })
+const ValuesPage = z.object({
+  results: z.array(z.object({ date: z.string(), value: z.number().nullable() })),
+})
 
 /**
  * The whole path as deployed: the Cron Trigger's handler enqueues on the real (local) queue, the
@@ -18,13 +20,20 @@ describe('cron → queue → consumer → loopback Toggl and Exist → D1', () =
     await clearTables()
     const person = inject('loopbackPerson')
     const deps = await workerDeps(env)
-    const { user } = await connectUser(deps, { kind: 'personal', token: person.existToken }, { togglToken: person.togglToken })
+    const { user } = await connectUser(
+      deps,
+      { kind: 'personal', token: person.existToken },
+      { togglToken: person.togglToken },
+    )
     await mapProject(deps, user, person.project, 'productive_min')
 
     await exports.default.scheduled({ cron: '40 * * * *' })
 
     // Delivery waits for max_batch_timeout (5 s in wrangler.toml).
-    await vi.waitFor(async () => expect(await runsOf(user)).toHaveLength(1), { timeout: 20_000, interval: 250 })
+    await vi.waitFor(async () => expect(await runsOf(user)).toHaveLength(1), {
+      timeout: 20_000,
+      interval: 250,
+    })
     expect(await runsOf(user)).toMatchObject([{ trigger: 'queue', status: 'ok', error: null }])
 
     const res = await fetch(

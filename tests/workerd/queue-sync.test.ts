@@ -15,7 +15,15 @@ import {
   type WorkerHarness,
 } from './worker-harness.ts'
 
-const TABLES = ['users', 'source_connections', 'projects', 'mappings', 'attributes', 'user_data', 'runs']
+const TABLES = [
+  'users',
+  'source_connections',
+  'projects',
+  'mappings',
+  'attributes',
+  'user_data',
+  'runs',
+]
 
 /**
  * The Node scenarios (tests/integration/sync-scenarios, lifecycle, clockify), run by the Worker's
@@ -34,7 +42,11 @@ describe('sync through the queue consumer on D1', () => {
     const work = h.toggl.addProject(p.togglUser, { name: 'Work' })
     const side = h.toggl.addProject(p.togglUser, { name: 'Side project' })
     const tv = h.toggl.addProject(p.togglUser, { name: 'Series' })
-    const { user } = await connectUser(h.deps, { kind: 'personal', token: p.existToken }, { togglToken: p.togglToken })
+    const { user } = await connectUser(
+      h.deps,
+      { kind: 'personal', token: p.existToken },
+      { togglToken: p.togglToken },
+    )
     await mapProject(h.deps, user, `toggl:${work.id}`, 'productive_min')
     await mapProject(h.deps, user, `toggl:${side.id}`, 'productive_min')
     await mapProject(h.deps, user, `toggl:${tv.id}`, 'tv_min')
@@ -43,7 +55,8 @@ describe('sync through the queue consumer on D1', () => {
       [`toggl:${side.id}`, 'productive_min'],
       [`toggl:${tv.id}`, 'tv_min'],
     ])
-    const check = () => expectExistMatches(h, p.existUser, 'Europe/Berlin', togglEntries(p.togglUser), mapping)
+    const check = () =>
+      expectExistMatches(h, p.existUser, 'Europe/Berlin', togglEntries(p.togglUser), mapping)
     return { ...p, user, work, side, tv, check }
   }
   type Person = Awaited<ReturnType<typeof mappedPerson>>
@@ -59,7 +72,11 @@ describe('sync through the queue consumer on D1', () => {
   it('first sync sets absolute totals, even over values another service left; then one Toggl request and nothing to Exist', async () => {
     const p = await mappedPerson()
     h.exist.setValue(p.existUser, 'productive_min', '2026-11-18', 999)
-    h.toggl.addEntry(p.togglUser, { projectId: p.work.id, start: '2026-11-19T08:00:00Z', stop: '2026-11-19T09:00:00Z' })
+    h.toggl.addEntry(p.togglUser, {
+      projectId: p.work.id,
+      start: '2026-11-19T08:00:00Z',
+      stop: '2026-11-19T09:00:00Z',
+    })
     expect(await sync(p)).toMatchObject({ trigger: 'queue', status: 'ok', error: null })
     expect(h.exist.value(p.existUser, 'productive_min', '2026-11-18')).toBe(0)
     expect(h.exist.writes().flatMap((r) => r.body as unknown[])).toHaveLength(28)
@@ -75,19 +92,38 @@ describe('sync through the queue consumer on D1', () => {
 
   it('follows edits, moves and deletes with increments up and updates down', async () => {
     const p = await mappedPerson()
-    const a = h.toggl.addEntry(p.togglUser, { projectId: p.work.id, start: '2026-11-19T08:00:00Z', stop: '2026-11-19T09:00:00Z' })
-    const b = h.toggl.addEntry(p.togglUser, { projectId: p.tv.id, start: '2026-11-17T19:00:00Z', stop: '2026-11-17T21:00:00Z' })
-    const c = h.toggl.addEntry(p.togglUser, { projectId: p.side.id, start: '2026-11-16T10:00:00Z', stop: '2026-11-16T10:30:00Z' })
+    const a = h.toggl.addEntry(p.togglUser, {
+      projectId: p.work.id,
+      start: '2026-11-19T08:00:00Z',
+      stop: '2026-11-19T09:00:00Z',
+    })
+    const b = h.toggl.addEntry(p.togglUser, {
+      projectId: p.tv.id,
+      start: '2026-11-17T19:00:00Z',
+      stop: '2026-11-17T21:00:00Z',
+    })
+    const c = h.toggl.addEntry(p.togglUser, {
+      projectId: p.side.id,
+      start: '2026-11-16T10:00:00Z',
+      stop: '2026-11-16T10:30:00Z',
+    })
     await sync(p)
     p.check()
 
     h.advance(HOUR)
     h.toggl.editEntry(p.togglUser, a.id, { stop: '2026-11-19T09:45:00Z' }) // longer
-    h.toggl.editEntry(p.togglUser, b.id, { start: '2026-11-18T19:00:00Z', stop: '2026-11-18T20:00:00Z' }) // moved and shorter
+    h.toggl.editEntry(p.togglUser, b.id, {
+      start: '2026-11-18T19:00:00Z',
+      stop: '2026-11-18T20:00:00Z',
+    }) // moved and shorter
     h.toggl.deleteEntry(p.togglUser, c.id)
     h.exist.resetLog()
     expect(await sync(p)).toMatchObject({ status: 'ok' })
-    const sent = h.exist.writes().flatMap((r) => (r.body as { name: string; value: number }[]).map((i) => [r.path, i.name, i.value]))
+    const sent = h.exist
+      .writes()
+      .flatMap((r) =>
+        (r.body as { name: string; value: number }[]).map((i) => [r.path, i.name, i.value]),
+      )
     expect(sent).toEqual(
       expect.arrayContaining([
         ['/api/2/attributes/increment/', 'productive_min', 45],
@@ -102,8 +138,16 @@ describe('sync through the queue consumer on D1', () => {
 
   it('Zero Out repairs a manual edit in Exist and re-sends every day', async () => {
     const p = await mappedPerson()
-    h.toggl.addEntry(p.togglUser, { projectId: p.work.id, start: '2026-11-19T08:00:00Z', stop: '2026-11-19T09:00:00Z' })
-    h.toggl.addEntry(p.togglUser, { projectId: p.tv.id, start: '2026-11-18T19:00:00Z', stop: '2026-11-18T20:30:00Z' })
+    h.toggl.addEntry(p.togglUser, {
+      projectId: p.work.id,
+      start: '2026-11-19T08:00:00Z',
+      stop: '2026-11-19T09:00:00Z',
+    })
+    h.toggl.addEntry(p.togglUser, {
+      projectId: p.tv.id,
+      start: '2026-11-18T19:00:00Z',
+      stop: '2026-11-18T20:30:00Z',
+    })
     await sync(p)
     h.exist.setValue(p.existUser, 'productive_min', '2026-11-19', 500)
     h.exist.setValue(p.existUser, 'tv_min', '2026-11-10', 42)
@@ -121,7 +165,11 @@ describe('sync through the queue consumer on D1', () => {
 
   it('disconnecting one source keeps the user; disconnecting the user leaves nothing, and a late job is acked without a run', async () => {
     const p = await mappedPerson()
-    h.toggl.addEntry(p.togglUser, { projectId: p.work.id, start: '2026-11-19T08:00:00Z', stop: '2026-11-19T09:00:00Z' })
+    h.toggl.addEntry(p.togglUser, {
+      projectId: p.work.id,
+      start: '2026-11-19T08:00:00Z',
+      stop: '2026-11-19T09:00:00Z',
+    })
     await sync(p)
     const other = await mappedPerson('carol')
     await sync(other)
@@ -129,7 +177,11 @@ describe('sync through the queue consumer on D1', () => {
     const source = await disconnectSource(h.deps, other.user, 'toggl')
     expect(source.released.sort()).toEqual(['productive_min', 'tv_min'])
     const rows = (table: string, user: number) =>
-      env.DB.prepare(`SELECT count(*) AS n FROM ${table} WHERE ${table === 'users' ? 'id' : 'user_id'} = ?`).bind(user).first<{ n: number }>()
+      env.DB.prepare(
+        `SELECT count(*) AS n FROM ${table} WHERE ${table === 'users' ? 'id' : 'user_id'} = ?`,
+      )
+        .bind(user)
+        .first<{ n: number }>()
     expect((await rows('users', other.user))?.n).toBe(1)
     expect((await rows('mappings', other.user))?.n).toBe(0)
 
@@ -148,10 +200,18 @@ describe('sync through the queue consumer on D1', () => {
 
   it('a Clockify user on a regional host converges through edits, moves and deletes', async () => {
     const cu = h.clockify.addUser({ key: 'clockify-key-cleo-0001', name: 'cleo', region: 'euc1' })
-    const eu = h.exist.addUser({ token: 'exist-token-cleo-0001', username: 'cleo', timezone: 'Europe/Berlin' })
+    const eu = h.exist.addUser({
+      token: 'exist-token-cleo-0001',
+      username: 'cleo',
+      timezone: 'Europe/Berlin',
+    })
     const work = h.clockify.addProject(cu, { name: 'Client work', clientName: 'ACME' })
     const reading = h.clockify.addProject(cu, { name: 'Reading' })
-    const { user } = await connectUser(h.deps, { kind: 'personal', token: eu.token }, { clockifyKey: cu.key, clockifyRegion: 'eu' })
+    const { user } = await connectUser(
+      h.deps,
+      { kind: 'personal', token: eu.token },
+      { clockifyKey: cu.key, clockifyRegion: 'eu' },
+    )
     await mapProject(h.deps, user, `clockify:${work.id}`, 'productive_min')
     await mapProject(h.deps, user, `clockify:${reading.id}`, 'tv_min')
     const mapping = new Map([
@@ -160,15 +220,30 @@ describe('sync through the queue consumer on D1', () => {
     ])
     const check = () => expectExistMatches(h, eu, 'Europe/Berlin', clockifyEntries(cu), mapping)
 
-    const a = h.clockify.addEntry(cu, { projectId: work.id, start: '2026-11-19T08:00:00Z', end: '2026-11-19T09:30:00Z' })
-    const b = h.clockify.addEntry(cu, { projectId: reading.id, start: '2026-11-18T22:30:00Z', end: '2026-11-19T00:10:00Z' })
+    const a = h.clockify.addEntry(cu, {
+      projectId: work.id,
+      start: '2026-11-19T08:00:00Z',
+      end: '2026-11-19T09:30:00Z',
+    })
+    const b = h.clockify.addEntry(cu, {
+      projectId: reading.id,
+      start: '2026-11-18T22:30:00Z',
+      end: '2026-11-19T00:10:00Z',
+    })
     await sync({ user })
     check()
 
     h.advance(HOUR)
     h.clockify.editEntry(cu, a.id, { end: '2026-11-19T08:20:00Z' })
     h.clockify.editEntry(cu, b.id, { start: '2026-11-16T19:00:00Z', end: '2026-11-16T20:00:00Z' })
-    h.clockify.deleteEntry(cu, h.clockify.addEntry(cu, { projectId: reading.id, start: '2026-11-15T10:00:00Z', end: '2026-11-15T11:00:00Z' }).id)
+    h.clockify.deleteEntry(
+      cu,
+      h.clockify.addEntry(cu, {
+        projectId: reading.id,
+        start: '2026-11-15T10:00:00Z',
+        end: '2026-11-15T11:00:00Z',
+      }).id,
+    )
     await sync({ user })
     check()
     expect(h.clockify.requests.every((r) => r.host === 'euc1.clockify.me')).toBe(true)
@@ -176,7 +251,11 @@ describe('sync through the queue consumer on D1', () => {
 
   it('never syncs a user twice at once: duplicates in a batch and two invocations at the same time', async () => {
     const p = await mappedPerson()
-    h.toggl.addEntry(p.togglUser, { projectId: p.work.id, start: '2026-11-19T08:00:00Z', stop: '2026-11-19T09:00:00Z' })
+    h.toggl.addEntry(p.togglUser, {
+      projectId: p.work.id,
+      start: '2026-11-19T08:00:00Z',
+      stop: '2026-11-19T09:00:00Z',
+    })
     const both = await h.deliver([p.user, p.user])
     expect(both.explicitAcks.sort()).toEqual([...both.ids].sort())
     expect(await runsOf(p.user)).toHaveLength(1)

@@ -4,7 +4,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { connectUser } from '../../src/users/connect-user.ts'
 import { mapProject } from '../../src/users/map-project.ts'
 import worker from '../../src/entry/worker.ts'
-import { addPerson, createWorkerHarness, runsOf, SYNC_QUEUE, type WorkerHarness } from './worker-harness.ts'
+import {
+  addPerson,
+  createWorkerHarness,
+  runsOf,
+  SYNC_QUEUE,
+  type WorkerHarness,
+} from './worker-harness.ts'
 
 /**
  * The consumer's half of retries: a failed run is retried with a growing delay on every attempt;
@@ -21,8 +27,16 @@ describe('queue consumer retries', () => {
   async function person(name: string) {
     const p = addPerson(h, name, 'UTC')
     const work = h.toggl.addProject(p.togglUser, { name: 'Work' })
-    h.toggl.addEntry(p.togglUser, { projectId: work.id, start: '2026-11-19T08:00:00Z', stop: '2026-11-19T09:00:00Z' })
-    const { user } = await connectUser(h.deps, { kind: 'personal', token: p.existToken }, { togglToken: p.togglToken })
+    h.toggl.addEntry(p.togglUser, {
+      projectId: work.id,
+      start: '2026-11-19T08:00:00Z',
+      stop: '2026-11-19T09:00:00Z',
+    })
+    const { user } = await connectUser(
+      h.deps,
+      { kind: 'personal', token: p.existToken },
+      { togglToken: p.togglToken },
+    )
     await mapProject(h.deps, user, `toggl:${work.id}`, 'productive_min')
     return { ...p, user }
   }
@@ -31,11 +45,18 @@ describe('queue consumer retries', () => {
     const healthy = await person('hal')
     const failing = await person('fay')
     // Fay's stored Toggl token no longer opens (a changed SECRET_KEY would do this): every run fails.
-    await env.DB.prepare("UPDATE source_connections SET credential = 'v1.AAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA' WHERE user_id = ?")
+    await env.DB.prepare(
+      "UPDATE source_connections SET credential = 'v1.AAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA' WHERE user_id = ?",
+    )
       .bind(failing.user)
       .run()
 
-    for (const [attempts, delaySeconds] of [[1, 60], [2, 120], [3, 240], [4, 480]] as const) {
+    for (const [attempts, delaySeconds] of [
+      [1, 60],
+      [2, 120],
+      [3, 240],
+      [4, 480],
+    ] as const) {
       const result = await h.deliver([failing.user], { attempts })
       expect(result.retryMessages).toEqual([{ msgId: result.ids[0], delaySeconds }])
       expect(result.explicitAcks).toEqual([])

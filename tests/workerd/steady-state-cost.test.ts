@@ -48,9 +48,21 @@ describe('steady-state cost of one user on Workers', () => {
     const p = addPerson(h, 'alice', 'Europe/Berlin')
     const work = h.toggl.addProject(p.togglUser, { name: 'Work' })
     const tv = h.toggl.addProject(p.togglUser, { name: 'Series' })
-    h.toggl.addEntry(p.togglUser, { projectId: work.id, start: '2026-11-19T08:00:00Z', stop: '2026-11-19T09:30:00Z' })
-    h.toggl.addEntry(p.togglUser, { projectId: tv.id, start: '2026-11-18T19:00:00Z', stop: '2026-11-18T20:10:00Z' })
-    const { user } = await connectUser(h.deps, { kind: 'personal', token: p.existToken }, { togglToken: p.togglToken })
+    h.toggl.addEntry(p.togglUser, {
+      projectId: work.id,
+      start: '2026-11-19T08:00:00Z',
+      stop: '2026-11-19T09:30:00Z',
+    })
+    h.toggl.addEntry(p.togglUser, {
+      projectId: tv.id,
+      start: '2026-11-18T19:00:00Z',
+      stop: '2026-11-18T20:10:00Z',
+    })
+    const { user } = await connectUser(
+      h.deps,
+      { kind: 'personal', token: p.existToken },
+      { togglToken: p.togglToken },
+    )
     await mapProject(h.deps, user, `toggl:${work.id}`, 'productive_min')
     await mapProject(h.deps, user, `toggl:${tv.id}`, 'tv_min')
     await h.deliver([user])
@@ -61,7 +73,13 @@ describe('steady-state cost of one user on Workers', () => {
     const { counted, count } = countingD1(env.DB)
     const deps: Deps = await createWorkerDeps({ ...h.env, DB: counted })
     let acked = 0
-    const message: JobMessage = { id: 'm1', body: { user }, attempts: 1, ack: () => acked++, retry: () => {} }
+    const message: JobMessage = {
+      id: 'm1',
+      body: { user },
+      attempts: 1,
+      ack: () => acked++,
+      retry: () => {},
+    }
     await consumeSyncJobs(deps, [message])
 
     expect(acked).toBe(1)

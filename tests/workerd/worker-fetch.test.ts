@@ -18,14 +18,24 @@ describe('the Worker serves the app', () => {
 
 describe('configuration comes from the Worker env through the same schema as on Node', () => {
   const call = (vars: Record<string, unknown>) =>
-    worker.fetch(new Request('https://timebridge.example.workers.dev/'), { ...env, ...vars }, createExecutionContext())
+    worker.fetch(
+      new Request('https://timebridge.example.workers.dev/'),
+      { ...env, ...vars },
+      createExecutionContext(),
+    )
 
   it('refuses to run without SECRET_KEY and says how to set it', async () => {
     const res = await call({ SECRET_KEY: undefined })
     expect(res.status).toBe(500)
-    expect(await res.text()).toMatch(/SECRET_KEY is not set: add it with `npx wrangler secret put SECRET_KEY`/)
+    expect(await res.text()).toMatch(
+      /SECRET_KEY is not set: add it with `npx wrangler secret put SECRET_KEY`/,
+    )
     await expect(
-      worker.scheduled(createScheduledController({ cron: '40 * * * *' }), { ...env, SECRET_KEY: undefined }, createExecutionContext()),
+      worker.scheduled(
+        createScheduledController({ cron: '40 * * * *' }),
+        { ...env, SECRET_KEY: undefined },
+        createExecutionContext(),
+      ),
     ).rejects.toThrow(/SECRET_KEY is not set/)
   })
 

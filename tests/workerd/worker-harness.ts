@@ -30,7 +30,15 @@ const CLOCKIFY_ORIGIN = 'http://clockify.fake.test'
 // Clockify's regional hosts reach the same fake, which tells the regions apart by host.
 const CLOCKIFY_REGIONAL = /^https:\/\/(euc1|use2|euw2|apse2)\.clockify\.me$/
 
-const TABLES = ['user_data', 'runs', 'mappings', 'attributes', 'projects', 'source_connections', 'users']
+const TABLES = [
+  'user_data',
+  'runs',
+  'mappings',
+  'attributes',
+  'projects',
+  'source_connections',
+  'users',
+]
 
 export interface WorkerHarness {
   /** The Worker's env, with Toggl and Exist pointed at the in-isolate fakes. */
@@ -42,7 +50,10 @@ export interface WorkerHarness {
   clockify: FakeClockify
   advance(ms: number): void
   /** Delivers one message per user (attempt `attempts`) to the Worker's queue handler. */
-  deliver(users: number[], opts?: { attempts?: number }): Promise<FetcherQueueResult & { ids: string[] }>
+  deliver(
+    users: number[],
+    opts?: { attempts?: number },
+  ): Promise<FetcherQueueResult & { ids: string[] }>
   /** Runs the Worker's scheduled handler with the given queue as SYNC_QUEUE. */
   schedule(queue: Queue<unknown>): Promise<void>
   close(): Promise<void>
@@ -61,11 +72,17 @@ export async function createWorkerHarness(opts: { now?: string } = {}): Promise<
     const origin = new URL(request.url).origin
     if (origin === TOGGL_ORIGIN) return Promise.resolve(toggl.fetch(request))
     if (origin === EXIST_ORIGIN) return Promise.resolve(exist.fetch(request))
-    if (origin === CLOCKIFY_ORIGIN || CLOCKIFY_REGIONAL.test(origin)) return Promise.resolve(clockify.fetch(request))
+    if (origin === CLOCKIFY_ORIGIN || CLOCKIFY_REGIONAL.test(origin))
+      return Promise.resolve(clockify.fetch(request))
     return outbound(input, init)
   })
   await clearTables()
-  const testEnv: WorkerEnv = { ...env, TOGGL_URL: TOGGL_ORIGIN, EXIST_URL: EXIST_ORIGIN, CLOCKIFY_URL: CLOCKIFY_ORIGIN }
+  const testEnv: WorkerEnv = {
+    ...env,
+    TOGGL_URL: TOGGL_ORIGIN,
+    EXIST_URL: EXIST_ORIGIN,
+    CLOCKIFY_URL: CLOCKIFY_ORIGIN,
+  }
   const deps = await workerDeps(testEnv)
   let seq = 0
 
@@ -109,13 +126,20 @@ export async function createWorkerHarness(opts: { now?: string } = {}): Promise<
       const result = await getQueueResult(batch, ctx)
       return {
         ...result,
-        retryMessages: result.retryMessages.map((r) => ({ ...r, delaySeconds: delays.get(r.msgId) })),
+        retryMessages: result.retryMessages.map((r) => ({
+          ...r,
+          delaySeconds: delays.get(r.msgId),
+        })),
         ids: messages.map((m) => m.id),
       }
     },
     async schedule(queue) {
       const ctx = createExecutionContext()
-      await worker.scheduled(createScheduledController({ cron: '40 * * * *' }), { ...testEnv, SYNC_QUEUE: queue }, ctx)
+      await worker.scheduled(
+        createScheduledController({ cron: '40 * * * *' }),
+        { ...testEnv, SYNC_QUEUE: queue },
+        ctx,
+      )
       await waitOnExecutionContext(ctx)
     },
     async close() {
@@ -138,8 +162,12 @@ export function addPerson(h: WorkerHarness, name = 'alice', timezone = 'Europe/B
 }
 
 /** What the runs table holds for a user, newest first. */
-export async function runsOf(user: number): Promise<{ trigger: string; status: string; error: string | null }[]> {
-  const { results } = await env.DB.prepare('SELECT trigger, status, error FROM runs WHERE user_id = ? ORDER BY id DESC')
+export async function runsOf(
+  user: number,
+): Promise<{ trigger: string; status: string; error: string | null }[]> {
+  const { results } = await env.DB.prepare(
+    'SELECT trigger, status, error FROM runs WHERE user_id = ? ORDER BY id DESC',
+  )
     .bind(user)
     .all<{ trigger: string; status: string; error: string | null }>()
   return results
@@ -151,7 +179,9 @@ export const togglEntries = (u: FakeTogglUser): OracleEntry[] =>
     .map((e) => ({ project: `toggl:${e.projectId}`, start: e.start, stop: e.stop }))
 
 export const clockifyEntries = (u: FakeClockifyUser): OracleEntry[] =>
-  u.entries.filter((e) => e.projectId !== null).map((e) => ({ project: `clockify:${e.projectId}`, start: e.start, stop: e.end }))
+  u.entries
+    .filter((e) => e.projectId !== null)
+    .map((e) => ({ project: `clockify:${e.projectId}`, start: e.start, stop: e.end }))
 
 /** Every attribute of `attributeOf`, every window day: Exist holds the truth the Node tests' oracle computes. */
 export function expectExistMatches(
@@ -163,6 +193,11 @@ export function expectExistMatches(
 ) {
   const { dates } = localWindow(Date.now(), zone, 14)
   const truth = trueMinutes(entries, attributeOf, zone, dates, Date.now())
-  const actual = new Map([...truth.keys()].map((a) => [a, new Map(dates.map((d) => [d, h.exist.value(existUser, a, d)]))]))
+  const actual = new Map(
+    [...truth.keys()].map((a) => [
+      a,
+      new Map(dates.map((d) => [d, h.exist.value(existUser, a, d)])),
+    ]),
+  )
   expect(actual).toEqual(truth)
 }

@@ -35,7 +35,8 @@ describe('wrangler.toml', () => {
   })
 
   it('declares no secret as a plain var', () => {
-    for (const name of ['SECRET_KEY', 'EXIST_CLIENT_ID', 'EXIST_CLIENT_SECRET']) expect(config.vars).not.toHaveProperty(name)
+    for (const name of ['SECRET_KEY', 'EXIST_CLIENT_ID', 'EXIST_CLIENT_SECRET'])
+      expect(config.vars).not.toHaveProperty(name)
   })
 
   it('dead-letters a job after max_retries, with every retry done before the next hourly run', () => {
@@ -59,11 +60,15 @@ describe('wrangler deploy --dry-run', () => {
   afterAll(() => rmSync(outdir, { recursive: true, force: true }))
 
   it('bundles the Worker for Workers without Node polyfills', { timeout: 120_000 }, () => {
-    const run = spawnSync(join(root, 'node_modules/.bin/wrangler'), ['deploy', '--dry-run', '--outdir', outdir], {
-      cwd: root,
-      encoding: 'utf8',
-      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' },
-    })
+    const run = spawnSync(
+      join(root, 'node_modules/.bin/wrangler'),
+      ['deploy', '--dry-run', '--outdir', outdir],
+      {
+        cwd: root,
+        encoding: 'utf8',
+        env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' },
+      },
+    )
     expect(run.status, run.stderr + run.stdout).toBe(0)
     expect(run.stdout).toMatch(/--dry-run: exiting now/)
     expect(run.stdout).toMatch(/env\.DB \(timebridge\)\s+D1 Database/)
@@ -74,6 +79,8 @@ describe('wrangler deploy --dry-run', () => {
     // Measured at 718 KiB raw / 178 KiB gzip; Workers allow 3 MiB (Free) and 10 MiB (Paid) gzipped.
     expect(bundle.length).toBeLessThan(1024 * 1024)
     expect(gzip).toBeLessThan(256 * 1024)
-    console.info(`worker bundle: ${(bundle.length / 1024).toFixed(1)} KiB raw, ${(gzip / 1024).toFixed(1)} KiB gzip`)
+    console.info(
+      `worker bundle: ${(bundle.length / 1024).toFixed(1)} KiB raw, ${(gzip / 1024).toFixed(1)} KiB gzip`,
+    )
   })
 })
