@@ -6,7 +6,7 @@ import { atomically } from '../db/database.ts'
 import { attributes, users } from '../db/schema.ts'
 import type { Deps } from '../deps.ts'
 import type { ExistClient } from '../exist/exist-client.ts'
-import { existFor, stopSyncing } from '../exist/exist-session.ts'
+import { existFor, refreshExistToken, RefreshRefused, stopSyncing } from '../exist/exist-session.ts'
 import { pushWrites } from '../exist/push-writes.ts'
 import { ApiError, SERVICE_LABEL } from '../http/api-client.ts'
 import { loadLedger, markPending, purgeLedger, recordOutcome } from '../ledger/ledger-store.ts'
@@ -55,13 +55,26 @@ export async function syncUser(
     return { user: userId, status: 'skipped', summary, error: 'Another run for this user is under way' }
   }
 
-  let report: RunReport
-  try {
-    const ctx = await openRun(deps, user, summary)
+  const attempt = async (u: User, s: RunSummary) => {
+    const ctx = await openRun(deps, u, s)
     if (before) await before(ctx)
-    report = await runSync(deps, ctx)
+    return runSync(deps, ctx)
+  }
+  let report: RunReport
+  let current = summary
+  try {
+    try {
+      report = await attempt(user, current)
+    } catch (error) {
+      if (!isExistAuth(error) || error instanceof RefreshRefused || user.existAuth !== 'oauth') throw error
+      // One refresh for OAuth users: a token revoked early (or expired) may still have a live refresh token.
+      await refreshExistToken(deps, await getUser(deps.db, userId))
+      current = { ...emptySummary(), requests: summary.requests }
+      current.notes.push('Exist refused the access token; Timebridge refreshed it and ran again')
+      report = await attempt(await getUser(deps.db, userId), current)
+    }
   } catch (error) {
-    report = await failedRun(deps, user, summary, error)
+    report = await failedRun(deps, user, current, error)
   } finally {
     await releaseLease(deps.db, userId)
   }
@@ -218,7 +231,7 @@ async function purge(deps: Deps, userId: number, window: LocalWindow) {
 async function failedRun(deps: Deps, user: User, summary: RunSummary, error: unknown): Promise<RunReport> {
   if (error instanceof ApiError) {
     if (error.service === 'exist' && error.kind === 'auth') {
-      const reason = `Exist refused the saved token (HTTP ${error.status}); sign in again`
+      const reason = `Exist refused the saved token${error.status ? ` (HTTP ${error.status})` : ''}; sign in again`
       await stopSyncing(deps, user.id, reason)
       return { user: user.id, status: 'stopped', summary, error: reason }
     }
@@ -230,4 +243,8 @@ async function failedRun(deps: Deps, user: User, summary: RunSummary, error: unk
   }
   deps.log.error('sync_failed', { user: user.id, error: String(error) })
   return { user: user.id, status: 'error', summary, error: error instanceof Error ? error.message : String(error) }
+}
+
+function isExistAuth(error: unknown): error is ApiError {
+  return error instanceof ApiError && error.service === 'exist' && error.kind === 'auth'
 }

@@ -40,6 +40,28 @@ export interface FakeExistUser {
   revoked: boolean
 }
 
+export interface FakeOAuthClient {
+  clientId: string
+  clientSecret: string
+  /** shown on the consent page */
+  name: string
+  /** when given, redirect_uri must be one of these */
+  redirectUris?: string[]
+}
+
+/** An OAuth access/refresh pair Exist issued to a client for a user. */
+export interface FakeOAuthGrant {
+  user: FakeExistUser
+  clientId: string
+  accessToken: string
+  refreshToken: string
+  scopes: string[]
+  /** epoch ms */
+  expiresAt: number
+  /** the access token was revoked while the refresh token still works */
+  accessRevoked: boolean
+}
+
 export interface FakeExistRequest {
   method: string
   path: string
@@ -64,6 +86,8 @@ export interface FakeExistOptions {
   ratePerHour?: number
   /** the client service using the fake; ownership is checked against it. Default 'timebridge' */
   serviceName?: string
+  /** lifetime of OAuth access tokens in seconds; Exist's is 31535999 (a year) */
+  tokenLifetimeSeconds?: number
 }
 
 export interface FakeExistTemplate {
@@ -124,7 +148,18 @@ type ItemFault = {
   error: string
   remaining: number
 }
-type Env = { Variables: { user: FakeExistUser; log: FakeExistRequest } }
+type Env = {
+  Variables: { user: FakeExistUser; log: FakeExistRequest; scopes: string[] | undefined }
+}
+
+type AuthCode = {
+  code: string
+  clientId: string
+  redirectUri: string | undefined
+  scopes: string[]
+  user: FakeExistUser
+  expiresAt: number
+}
 type Item = Record<string, unknown>
 type Outcome = { success: unknown[]; failed: unknown[] }
 
@@ -146,10 +181,16 @@ export class FakeExist {
   })[] = []
   private readonly losses: (Fault & { mode: 'drop' | 'gateway-timeout' })[] = []
   private readonly itemFaults: ItemFault[] = []
+  private readonly clients: FakeOAuthClient[] = []
+  private readonly codes = new Map<string, AuthCode>()
+  readonly grants: FakeOAuthGrant[] = []
+  private readonly tokenLifetimeSeconds: number
+  private tokenCounter = 0
 
   constructor(opts: FakeExistOptions = {}) {
     this.now = opts.now ?? Date.now
     this.ratePerHour = opts.ratePerHour ?? 300
+    this.tokenLifetimeSeconds = opts.tokenLifetimeSeconds ?? 31_535_999
     const name = opts.serviceName ?? 'timebridge'
     this.service = { name, label: name.charAt(0).toUpperCase() + name.slice(1) }
     this.routes()
@@ -228,6 +269,30 @@ export class FakeExist {
 
   revoke(user: FakeExistUser): void {
     user.revoked = true
+  }
+
+  /** Registers an OAuth client (as on exist.io/account/apps/). */
+  addOAuthClient(client: { clientId: string; clientSecret: string; name?: string; redirectUris?: string[] }): FakeOAuthClient {
+    const registered: FakeOAuthClient = { name: 'Test client', ...client }
+    this.clients.push(registered)
+    return registered
+  }
+
+  /** Live OAuth grants of a user (refreshed or replaced ones are gone). */
+  grantsOf(user: FakeExistUser): FakeOAuthGrant[] {
+    return this.grants.filter((g) => g.user === user)
+  }
+
+  /** The user's OAuth access tokens stop working; their refresh tokens still do. */
+  revokeAccessTokens(user: FakeExistUser): void {
+    for (const g of this.grantsOf(user)) g.accessRevoked = true
+  }
+
+  /** Every OAuth token of the user stops working (the user removed the app). */
+  revokeGrants(user: FakeExistUser): void {
+    for (let i = this.grants.length - 1; i >= 0; i--) {
+      if (this.grants[i]!.user === user) this.grants.splice(i, 1)
+    }
   }
 
   /** Answers `status` without applying anything (and without using rate-limit budget). */
@@ -348,13 +413,21 @@ export class FakeExist {
       }
     })
 
+    this.oauthRoutes()
+
     app.use('/api/2/*', async (c, next) => {
       const match = /^Bearer\s+(\S+)$/i.exec(c.req.header('Authorization') ?? '')
-      const user = this.users.find((u) => u.token === match?.[1] && !u.revoked)
-      if (!user) return c.json({ detail: 'Invalid token.' }, 401)
+      const token = match?.[1]
+      const grant = this.grants.find((g) => g.accessToken === token && !g.accessRevoked)
+      if (grant && grant.expiresAt <= this.now()) {
+        return c.json({ detail: 'Access token has expired.' }, 401)
+      }
+      const user = grant ? grant.user : this.users.find((u) => u.token === token)
+      if (!user || user.revoked) return c.json({ detail: 'Invalid token.' }, 401)
       const log = c.get('log')
       log.user = user.username
       c.set('user', user)
+      c.set('scopes', grant?.scopes)
       const req = { method: c.req.method, path: c.req.path }
       const failure = this.take(this.failures, req)
       if (failure) {
@@ -492,13 +565,125 @@ export class FakeExist {
     app.notFound((c) => c.json({ detail: 'Not found.' }, 404))
   }
 
+  private oauthRoutes(): void {
+    const app = this.app
+
+    // The consent page Exist shows a signed-in user; here the Exist account is picked on the page.
+    app.get('/oauth2/authorize', (c) => {
+      const q = c.req.query()
+      const client = this.clients.find((cl) => cl.clientId === q.client_id)
+      if (!client) return c.html(consentError('Unknown client_id'), 400)
+      if (q.response_type !== 'code') return c.html(consentError('response_type must be code'), 400)
+      if (q.redirect_uri && client.redirectUris && !client.redirectUris.includes(q.redirect_uri)) {
+        return c.html(consentError('redirect_uri does not match the client'), 400)
+      }
+      if (!q.redirect_uri && !client.redirectUris?.[0]) return c.html(consentError('redirect_uri missing'), 400)
+      const scopes = (q.scope ?? '').split(/[\s+]+/).filter(Boolean)
+      const unknown = scopes.filter((sc) => !/^[a-z]+_(read|write)$/.test(sc))
+      if (scopes.length === 0 || unknown.length) return c.html(consentError(`Invalid scope: ${unknown.join(' ') || '(none)'}`), 400)
+      return c.html(consentPage(client, this.users.map((u) => u.username), q))
+    })
+
+    app.post('/oauth2/authorize', async (c) => {
+      const form = await c.req.parseBody()
+      const field = (k: string) => (typeof form[k] === 'string' ? (form[k] as string) : '')
+      const client = this.clients.find((cl) => cl.clientId === field('client_id'))
+      if (!client) return c.html(consentError('Unknown client_id'), 400)
+      const redirect = field('redirect_uri') || client.redirectUris?.[0]
+      if (!redirect || (client.redirectUris && !client.redirectUris.includes(redirect))) {
+        return c.html(consentError('redirect_uri does not match the client'), 400)
+      }
+      const back = new URL(redirect)
+      if (field('state')) back.searchParams.set('state', field('state'))
+      if (field('decision') !== 'allow') {
+        back.searchParams.set('error', 'access_denied')
+        return c.redirect(back.toString(), 302)
+      }
+      const user = this.users.find((u) => u.username === field('username'))
+      if (!user) return c.html(consentError('Unknown Exist account'), 400)
+      const code = `code-${++this.tokenCounter}-${randomHex(8)}`
+      this.codes.set(code, {
+        code,
+        clientId: client.clientId,
+        redirectUri: field('redirect_uri') || undefined,
+        scopes: field('scope').split(/\s+/).filter(Boolean),
+        user,
+        expiresAt: this.now() + 10 * 60_000,
+      })
+      back.searchParams.set('code', code)
+      return c.redirect(back.toString(), 302)
+    })
+
+    app.post('/oauth2/access_token', async (c) => {
+      const type = c.req.header('Content-Type') ?? ''
+      if (!/^application\/x-www-form-urlencoded\b/i.test(type)) {
+        return c.json({ error: 'invalid_request', error_description: 'form-encoded body expected' }, 400)
+      }
+      const form = new URLSearchParams(await c.req.text())
+      const client = this.clients.find(
+        (cl) => cl.clientId === form.get('client_id') && cl.clientSecret === form.get('client_secret'),
+      )
+      if (!client) return c.json({ error: 'invalid_client' }, 401)
+      const grantType = form.get('grant_type')
+      if (grantType === 'authorization_code') {
+        const code = this.codes.get(form.get('code') ?? '')
+        // A code is single-use, bound to its client and to the redirect_uri it was issued for.
+        if (code) this.codes.delete(code.code)
+        if (
+          !code ||
+          code.clientId !== client.clientId ||
+          code.expiresAt <= this.now() ||
+          (code.redirectUri !== undefined && code.redirectUri !== form.get('redirect_uri'))
+        ) {
+          return c.json({ error: 'invalid_grant' }, 400)
+        }
+        return c.json(this.issue(code.user, client.clientId, code.scopes))
+      }
+      if (grantType === 'refresh_token') {
+        const i = this.grants.findIndex(
+          (g) => g.refreshToken === form.get('refresh_token') && g.clientId === client.clientId,
+        )
+        const old = this.grants[i]
+        if (!old) return c.json({ error: 'invalid_grant' }, 400)
+        // Refreshing invalidates both the old access token and the old refresh token.
+        this.grants.splice(i, 1)
+        return c.json(this.issue(old.user, client.clientId, old.scopes))
+      }
+      return c.json({ error: 'unsupported_grant_type' }, 400)
+    })
+  }
+
+  private issue(user: FakeExistUser, clientId: string, scopes: string[]): Record<string, unknown> {
+    const n = ++this.tokenCounter
+    const grant: FakeOAuthGrant = {
+      user,
+      clientId,
+      accessToken: `access-${n}-${randomHex(16)}`,
+      refreshToken: `refresh-${n}-${randomHex(16)}`,
+      scopes,
+      expiresAt: this.now() + this.tokenLifetimeSeconds * 1000,
+      accessRevoked: false,
+    }
+    this.grants.push(grant)
+    return {
+      access_token: grant.accessToken,
+      token_type: 'Bearer',
+      expires_in: this.tokenLifetimeSeconds,
+      refresh_token: grant.refreshToken,
+      scope: scopes.join(' '),
+    }
+  }
+
   private filterAttributes(c: Context<Env>, ownedOnly: boolean): FakeAttribute[] {
     const q = c.req.query()
     const groups = csv(q.groups)
     const names = csv(q.attributes)
     const templates = csv(q.templates)
     const inactive = q.include_inactive === 'true'
+    // OAuth tokens read only the groups they have a read scope for (an empty list, not an error).
+    const scopes = c.get('scopes')
     return [...c.get('user').attributes.values()]
+      .filter((a) => !scopes || scopes.includes(`${a.group.name}_read`))
       .filter((a) => inactive || a.active)
       .filter((a) => !ownedOnly || this.owned(a))
       .filter((a) => !groups || groups.includes(a.group.name))
@@ -770,4 +955,42 @@ function zoned(ms: number, timeZone: string): { date: string; iso: string } {
   const date = `${y}-${mo}-${d}`
   const offset = `${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`
   return { date, iso: `${date}T${h}:${mi}:${s}.${frac}${offset}` }
+}
+
+function randomHex(bytes: number): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, '0')).join('')
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`)
+}
+
+function consentError(message: string): string {
+  return `<!doctype html><html><head><title>Exist (fake)</title></head><body><h1>Authorisation error</h1><p>${escapeHtml(message)}</p></body></html>`
+}
+
+/** The fake's "Allow access" page: the scopes asked for, the account, Allow and Deny. */
+function consentPage(client: FakeOAuthClient, usernames: string[], q: Record<string, string>): string {
+  const hidden = ['client_id', 'redirect_uri', 'scope', 'state']
+    .map((k) => `<input type="hidden" name="${k}" value="${escapeHtml(q[k] ?? '')}">`)
+    .join('')
+  const scopes = (q.scope ?? '').split(/[\s+]+/).filter(Boolean)
+  const account =
+    usernames.length === 1
+      ? `<p>Signed in to Exist as <strong>${escapeHtml(usernames[0]!)}</strong>.</p><input type="hidden" name="username" value="${escapeHtml(usernames[0]!)}">`
+      : `<p><label>Exist account <select name="username">${usernames
+          .map((u) => `<option value="${escapeHtml(u)}">${escapeHtml(u)}</option>`)
+          .join('')}</select></label></p>`
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Authorise ${escapeHtml(client.name)} — Exist (local fake)</title>
+<style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem;color:#1d2330}
+.note{background:#fff6d6;padding:.5rem .75rem;border-radius:6px}button{font:inherit;padding:.6rem 1.2rem;border-radius:6px;border:1px solid #888;margin-right:.5rem}
+button[value=allow]{background:#1f7a4d;color:#fff;border-color:#1f7a4d}</style></head>
+<body><p class="note">This is the local fake of exist.io used by the Timebridge demo and tests.</p>
+<h1>Allow ${escapeHtml(client.name)} to use your Exist account?</h1>
+<form method="post" action="/oauth2/authorize">${hidden}${account}
+<p>It asks for:</p><ul>${scopes.map((sc) => `<li>${escapeHtml(sc)}</li>`).join('')}</ul>
+<p><button type="submit" name="decision" value="allow">Allow</button><button type="submit" name="decision" value="deny">Deny</button></p>
+</form></body></html>`
 }
