@@ -1,24 +1,148 @@
 /** The web app: one Hono app for Node and Workers, built from its dependencies. */
-import { Hono } from 'hono'
+import { eq } from 'drizzle-orm'
+import { Hono, type MiddlewareHandler } from 'hono'
+import { secureHeaders } from 'hono/secure-headers'
+import { MessagePage } from '../../views/message-page.tsx'
+import { users } from '../db/schema.ts'
 import type { Deps } from '../deps.ts'
+import type { AppEnv } from './app-env.ts'
+import { accountRoutes } from './routes/account-routes.tsx'
+import { authRoutes } from './routes/auth-routes.tsx'
+import { mappingRoutes } from './routes/mapping-routes.tsx'
+import { sourceRoutes } from './routes/source-routes.tsx'
+import { statusRoutes } from './routes/status-routes.tsx'
+import {
+  checkCsrf,
+  cookieJar,
+  csrfToken,
+  FLASH_COOKIE,
+  needsRenewal,
+  newSession,
+  readFlash,
+  readSession,
+  SESSION_COOKIE,
+  writeSession,
+} from './session.ts'
+import { page, render } from './web.ts'
 
-export function createApp(deps: Deps): Hono {
-  const app = new Hono()
+export interface AppOptions {
+  /** Serves /static/* (CSS, JS). Node passes serveStatic; on Workers the assets binding answers first. */
+  assets?: MiddlewareHandler
+}
+
+export function createApp(deps: Deps, opts: AppOptions = {}): Hono<AppEnv> {
+  const app = new Hono<AppEnv>()
+  const jar = cookieJar(deps.config.publicUrl)
+
+  app.use(
+    '*',
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'none'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+      },
+      xFrameOptions: 'DENY',
+      referrerPolicy: 'same-origin',
+      strictTransportSecurity: deps.config.publicUrl.startsWith('https://') ? 'max-age=31536000' : false,
+    }),
+  )
+
   app.get('/healthz', (c) => c.json({ ok: true, time: new Date(deps.now()).toISOString() }))
-  app.get('/', (c) =>
-    c.html(
-      <html lang="en">
-        <head>
-          <meta charset="utf-8" />
-          <meta name="viewport" content="width=device-width, initial-scale=1" />
-          <title>Timebridge</title>
-        </head>
-        <body>
-          <h1>Timebridge</h1>
-          <p>Tracked time from Toggl Track into Exist, every hour. Use the command line to connect and map projects.</p>
-        </body>
-      </html>,
+  if (opts.assets) app.use('/static/*', opts.assets)
+
+  // Session: read the signed cookie, load the user fresh (a disconnected user is signed out at once).
+  app.use('*', async (c, next) => {
+    c.set('deps', deps)
+    const now = deps.now()
+    let session = (await readSession(deps.box, jar.get(c, SESSION_COOKIE), now)) ?? newSession(now)
+    let user = null
+    if (session.u !== undefined) {
+      const [row] = await deps.db.select().from(users).where(eq(users.id, session.u))
+      if (row && row.existUsername === session.x) user = row
+      else session = newSession(now)
+    }
+    if (needsRenewal(session, now)) await writeSession(c, deps.box, deps.config.publicUrl, { ...session, t: now })
+    c.set('session', session)
+    c.set('user', user)
+    c.set('csrf', await csrfToken(deps.box, session))
+    c.set('flash', null)
+    if (c.req.method === 'GET') {
+      const raw = jar.get(c, FLASH_COOKIE)
+      if (raw) {
+        c.set('flash', (await readFlash(deps.box, raw)) ?? null)
+        jar.delete(c, FLASH_COOKIE)
+      }
+    }
+    await next()
+    // Pages carry CSRF tokens and personal data: never cache them.
+    if (c.res.headers.get('Content-Type')?.startsWith('text/html')) c.header('Cache-Control', 'no-store')
+  })
+
+  // Every POST carries the session's CSRF token; cross-site posts are refused before that.
+  app.use('*', async (c, next) => {
+    if (c.req.method === 'GET' || c.req.method === 'HEAD') return next()
+    const type = c.req.header('Content-Type') ?? ''
+    const formPost = /^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(type)
+    const crossSite = c.req.header('Sec-Fetch-Site') === 'cross-site'
+    const body = formPost && !crossSite ? await c.req.parseBody() : {}
+    if (!(await checkCsrf(deps.box, c.var.session, body._csrf))) {
+      return render(
+        c,
+        <MessagePage ctx={page(c)} title="This form has expired">
+          <p>
+            Timebridge could not verify that this form came from its own page (the page was open too long, you signed
+            in or out in another tab, or another site sent it). Nothing was changed.
+          </p>
+          <p>
+            <a href={c.req.header('Referer')?.startsWith(deps.config.publicUrl) ? c.req.header('Referer') : '/'}>
+              Go back
+            </a>
+            , reload the page and try again.
+          </p>
+        </MessagePage>,
+        403,
+      )
+    }
+    return next()
+  })
+
+  app.route('/', authRoutes())
+  // Everything below needs a signed-in user.
+  app.use('*', async (c, next) => {
+    if (!c.var.user) return c.redirect('/signin', 303)
+    return next()
+  })
+  app.route('/', statusRoutes())
+  app.route('/', sourceRoutes())
+  app.route('/', mappingRoutes())
+  app.route('/', accountRoutes())
+
+  app.notFound((c) =>
+    render(
+      c,
+      <MessagePage ctx={page(c)} title="Not found">
+        <p>
+          There is no page at this address. <a href="/">Go to the start page</a>.
+        </p>
+      </MessagePage>,
+      404,
     ),
   )
+  app.onError((error, c) => {
+    deps.log.error('web_error', { path: c.req.path, error: error instanceof Error ? error.message : String(error) })
+    return render(
+      c,
+      <MessagePage ctx={page(c)} title="Something went wrong">
+        <p>Timebridge hit an unexpected error and changed nothing more. Try again in a moment.</p>
+      </MessagePage>,
+      500,
+    )
+  })
   return app
 }

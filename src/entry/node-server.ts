@@ -1,9 +1,14 @@
 /** The Node shell: serves the app with @hono/node-server and runs the hourly sync with croner. */
+import { fileURLToPath } from 'node:url'
 import { serve, type ServerType } from '@hono/node-server'
+import { serveStatic } from '@hono/node-server/serve-static'
 import { Cron } from 'croner'
 import { createApp } from '../app/create-app.tsx'
 import type { Deps } from '../deps.ts'
 import { syncAll } from '../sync/sync-all.ts'
+
+/** public/ holds /static/* (CSS and the small progress script); absolute so the working directory doesn't matter. */
+export const PUBLIC_DIR = fileURLToPath(new URL('../../public', import.meta.url))
 
 export interface NodeServer {
   url: string
@@ -12,7 +17,7 @@ export interface NodeServer {
 }
 
 export async function startNodeServer(deps: Deps, opts: { port: number; hostname?: string }): Promise<NodeServer> {
-  const app = createApp(deps)
+  const app = createApp(deps, { assets: serveStatic({ root: PUBLIC_DIR }) })
   const server: ServerType = await new Promise((resolveServer) => {
     const s = serve({ fetch: app.fetch, port: opts.port, hostname: opts.hostname }, () => resolveServer(s))
   })

@@ -1,0 +1,27 @@
+// Progressive enhancement only: every form works without this file (the CSP allows no inline script).
+// "Sync now" takes a few seconds; show that it is running and for how long, and stop double submits.
+document.addEventListener('submit', (event) => {
+  const form = event.target
+  if (!(form instanceof HTMLFormElement) || !form.hasAttribute('data-progress')) return
+  if (form.dataset.busy === 'yes') {
+    event.preventDefault()
+    return
+  }
+  form.dataset.busy = 'yes'
+  const progress = form.querySelector('.progress')
+  const text = form.querySelector('.progress-text')
+  const button = form.querySelector('button[type=submit]')
+  const started = Date.now()
+  if (progress) progress.hidden = false
+  // Disabled after the submit has started, so the browser still sends the form.
+  setTimeout(() => {
+    if (button) {
+      button.disabled = true
+      button.textContent = 'Syncing…'
+    }
+  }, 0)
+  const base = text ? text.textContent : ''
+  setInterval(() => {
+    if (text) text.textContent = `${base} ${Math.round((Date.now() - started) / 1000)} s`
+  }, 1000)
+})

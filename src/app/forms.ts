@@ -1,0 +1,69 @@
+/** Form input: the submitted string fields, validated with zod into values or one message per field. */
+import type { Context } from 'hono'
+import { z } from 'zod'
+
+export type FieldErrors = Record<string, string>
+
+export type Checked<T> = { ok: true; data: T } | { ok: false; errors: FieldErrors }
+
+/** String fields of a url-encoded or multipart body (files are ignored; the CSRF check already parsed it). */
+export async function formFields(c: Context): Promise<Record<string, string>> {
+  const body = await c.req.parseBody()
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries(body)) if (typeof v === 'string') out[k] = v
+  return out
+}
+
+export function check<S extends z.ZodType>(schema: S, input: unknown): Checked<z.output<S>> {
+  const parsed = schema.safeParse(input)
+  if (parsed.success) return { ok: true, data: parsed.data }
+  const errors: FieldErrors = {}
+  for (const issue of parsed.error.issues) {
+    const field = String(issue.path[0] ?? 'form')
+    errors[field] ??= issue.message
+  }
+  return { ok: false, errors }
+}
+
+const token = (what: string, min: number) =>
+  z
+    .string({ error: `Paste your ${what}` })
+    .trim()
+    .min(1, `Paste your ${what}`)
+    .min(min, `That is too short for a ${what}`)
+    .max(200, `That is too long for a ${what}`)
+    .regex(/^[\x21-\x7e]+$/, `A ${what} has no spaces or special characters: copy it again`)
+
+export const ExistTokenForm = z.object({ existToken: token('Exist token', 8) })
+export const TogglTokenForm = z.object({ togglToken: token('Toggl Track API token', 8) })
+export const ConfirmForm = z.object({
+  confirm: z.literal('yes', { error: 'Confirm on the confirmation page first' }),
+})
+
+const PROJECT = /^(toggl|clockify):[A-Za-z0-9_-]{1,64}$/
+const ATTRIBUTE = /^[a-z0-9_]{1,100}$/
+
+/** `map[toggl:123]=productive_min` fields into project → attribute (null: not synced). */
+export const MappingForm = z
+  .record(z.string(), z.string())
+  .transform((fields, ctx) => {
+    const out = new Map<string, string | null>()
+    for (const [key, value] of Object.entries(fields)) {
+      const m = /^map\[(.+)\]$/.exec(key)
+      if (!m) continue
+      const project = m[1]!
+      if (!PROJECT.test(project)) {
+        ctx.addIssue({ code: 'custom', path: [project], message: 'Unknown project' })
+        continue
+      }
+      if (value !== '' && !ATTRIBUTE.test(value)) {
+        ctx.addIssue({ code: 'custom', path: [project], message: 'Choose an attribute from the list' })
+        continue
+      }
+      out.set(project, value === '' ? null : value)
+    }
+    if (out.size === 0 && ctx.issues.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['form'], message: 'The form had no projects in it; reload the page' })
+    }
+    return { selections: out, confirmed: fields.confirmed === 'yes' }
+  })

@@ -1,0 +1,140 @@
+/** Connecting Toggl Track with a pasted API token, and disconnecting a source. */
+import { Hono } from 'hono'
+import { and, eq } from 'drizzle-orm'
+import { ConfirmPage } from '../../../views/confirm-page.tsx'
+import { ConnectPage, type SourceState } from '../../../views/connect-page.tsx'
+import { sourceConnections, SOURCES, type Source } from '../../db/schema.ts'
+import type { Deps } from '../../deps.ts'
+import { SERVICE_LABEL } from '../../http/api-client.ts'
+import { InputError } from '../../sources/source-types.ts'
+import { togglReader } from '../../sources/toggl/toggl-client.ts'
+import { attributeRows, mappingRows } from '../../users/attribute-store.ts'
+import { checkSource, connectSources } from '../../users/connect-user.ts'
+import { disconnectSource } from '../../users/disconnect.ts'
+import type { User } from '../../users/user-store.ts'
+import type { AppEnv } from '../app-env.ts'
+import { check, ConfirmForm, formFields, TogglTokenForm } from '../forms.ts'
+import { count } from '../plain-words.ts'
+import { projectCount } from '../status-data.ts'
+import { mustUser, page, redirectWith, render } from '../web.ts'
+
+export function sourceRoutes(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>()
+
+  app.get('/connect', async (c) => {
+    const user = mustUser(c)
+    return render(c, <ConnectPage ctx={page(c)} toggl={await sourceState(c.var.deps, user, 'toggl')} />)
+  })
+
+  app.post('/connect/toggl', async (c) => {
+    const user = mustUser(c)
+    const { deps } = c.var
+    const again = async (error: string | undefined) =>
+      render(c, <ConnectPage ctx={page(c)} toggl={await sourceState(deps, user, 'toggl')} error={error} />, 400)
+    const form = check(TogglTokenForm, await formFields(c))
+    if (!form.ok) return again(form.errors.togglToken)
+    const token = form.data.togglToken
+    let account
+    try {
+      account = await checkSource(togglReader(deps, deps.config.togglUrl, token), 'togglToken')
+    } catch (error) {
+      if (error instanceof InputError) return again(error.message)
+      throw error
+    }
+    await connectSources(deps, user.id, [{ account, credential: token }])
+    return redirectWith(c, '/mapping', {
+      kind: 'ok',
+      text: `Toggl Track connected (${account.label}): ${count(account.projects.length, 'project')}. Now choose where each project's time goes.`,
+    })
+  })
+
+  app.get('/sources/:source/disconnect', async (c) => {
+    const user = mustUser(c)
+    const source = sourceParam(c.req.param('source'))
+    if (!source) return c.notFound()
+    const { deps } = c.var
+    const state = await sourceState(deps, user, source)
+    if (!state.connected && !state.reason) return redirectWith(c, '/connect', { kind: 'error', text: `${state.label} is not connected.` })
+    const plan = await sourcePlan(deps, user, source)
+    return render(
+      c,
+      <ConfirmPage
+        ctx={page(c)}
+        title={`Disconnect ${state.label}?`}
+        action={`/sources/${source}/disconnect`}
+        button={`Disconnect ${state.label}`}
+        danger
+        cancelHref="/connect"
+      >
+        <ul>
+          <li>The saved {state.label} token and the list of {count(state.projects, 'project')} are deleted.</li>
+          <li>
+            {plan.mapped === 0
+              ? `No ${state.label} project is mapped.`
+              : `The ${count(plan.mapped, 'mapping')} of ${state.label} projects are removed.`}
+          </li>
+          {plan.orphaned.length > 0 ? (
+            <li>
+              {plan.orphaned.join(', ')} stop syncing and are handed back to Exist. Exist keeps the values it already
+              has; use Zero Out first if you want them cleared.
+            </li>
+          ) : null}
+          <li>You stay signed in; you can connect {state.label} again at any time.</li>
+        </ul>
+      </ConfirmPage>,
+    )
+  })
+
+  app.post('/sources/:source/disconnect', async (c) => {
+    const user = mustUser(c)
+    const source = sourceParam(c.req.param('source'))
+    if (!source) return c.notFound()
+    const form = check(ConfirmForm, await formFields(c))
+    if (!form.ok) return c.redirect(`/sources/${source}/disconnect`, 303)
+    const { deps } = c.var
+    const [conn] = await deps.db
+      .select()
+      .from(sourceConnections)
+      .where(and(eq(sourceConnections.userId, user.id), eq(sourceConnections.source, source)))
+    if (!conn) return redirectWith(c, '/connect', { kind: 'error', text: `${SERVICE_LABEL[source]} is not connected.` })
+    const result = await disconnectSource(deps, user.id, source)
+    return redirectWith(c, '/connect', {
+      kind: 'ok',
+      text: `${SERVICE_LABEL[source]} is disconnected: its token, projects and mappings are deleted.`,
+      lines: [
+        ...(result.released.length ? [`Handed back to Exist: ${result.released.join(', ')}.`] : []),
+        ...result.problems.map((p) => `Exist did not take back ${p}.`),
+      ],
+    })
+  })
+
+  return app
+}
+
+function sourceParam(raw: string): Source | undefined {
+  return (SOURCES as readonly string[]).includes(raw) ? (raw as Source) : undefined
+}
+
+async function sourceState(deps: Deps, user: User, source: Source): Promise<SourceState> {
+  const [conn] = await deps.db
+    .select()
+    .from(sourceConnections)
+    .where(and(eq(sourceConnections.userId, user.id), eq(sourceConnections.source, source)))
+  return {
+    source,
+    label: SERVICE_LABEL[source],
+    connected: Boolean(conn?.connected),
+    reason: conn?.reason ?? null,
+    projects: await projectCount(deps, user.id, source),
+  }
+}
+
+/** What disconnecting a source would do: its mappings go, and attributes only it fed stop syncing. */
+async function sourcePlan(deps: Deps, user: User, source: Source) {
+  const maps = await mappingRows(deps.db, user.id)
+  const mine = maps.filter((m) => m.project.startsWith(`${source}:`))
+  const kept = new Set(maps.filter((m) => !m.project.startsWith(`${source}:`)).map((m) => m.attribute))
+  const labels = new Map((await attributeRows(deps.db, user.id)).map((a) => [a.attribute, a.label]))
+  const orphaned = [...new Set(mine.map((m) => m.attribute))].filter((a) => !kept.has(a)).map((a) => labels.get(a) ?? a)
+  return { mapped: mine.length, orphaned }
+}

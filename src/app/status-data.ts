@@ -1,0 +1,139 @@
+/** What the status page shows, read from the database: runs in plain words, problems, next run, and the ledger as chart data. */
+import { Cron } from 'croner'
+import { and, eq, gte, inArray, lte } from 'drizzle-orm'
+import { localWindow } from '../bucketing/local-window.ts'
+import { projects, userData } from '../db/schema.ts'
+import type { Deps } from '../deps.ts'
+import { SERVICE_LABEL } from '../http/api-client.ts'
+import type { RunView } from '../sync/run-store.ts'
+import { userStatus } from '../users/user-status.ts'
+import type { User } from '../users/user-store.ts'
+import type { ChartSeries } from '../../views/day-chart.tsx'
+import type { RunRow, StatusView } from '../../views/status-page.tsx'
+import { count, localTime, longDate, plainError, plainRefusal, runHeadline, shortDate, TRIGGER_LABEL } from './plain-words.ts'
+
+const RUNS_SHOWN = 10
+
+export async function statusView(deps: Deps, user: User): Promise<StatusView> {
+  const now = deps.now()
+  const status = await userStatus(deps, user, RUNS_SHOWN)
+  const window = localWindow(now, user.timezone, deps.config.syncDays)
+  const attributeLabel = new Map(status.attributes.map((a) => [a.attribute, a.label]))
+  const label = (attribute: string) => attributeLabel.get(attribute) ?? attribute
+
+  const mapped = [...new Set(status.mappings.map((m) => m.attribute))].sort()
+  const ledger = mapped.length
+    ? await deps.db
+        .select()
+        .from(userData)
+        .where(
+          and(
+            eq(userData.userId, user.id),
+            inArray(userData.attribute, mapped),
+            gte(userData.date, window.dates[0]!),
+            lte(userData.date, window.today),
+          ),
+        )
+    : []
+  const charts: ChartSeries[] = mapped.map((attribute) => ({
+    attribute,
+    label: label(attribute),
+    refused: status.attributes.some((a) => a.attribute === attribute && a.status === 'refused'),
+    // Newest first: today is what people look for.
+    days: [...window.dates].reverse().map((date) => {
+      const row = ledger.find((r) => r.attribute === attribute && r.date === date)
+      return {
+        date,
+        label: shortDate(date, window.today),
+        minutes: row?.value ?? 0,
+        pending: row?.pending ?? false,
+        error: row?.error ? plainRefusal(row.error) : null,
+      }
+    }),
+  }))
+
+  const problems: string[] = []
+  if (!user.syncing) problems.push(plainError(user.stoppedReason ?? 'Exist refused the saved token'))
+  for (const s of status.sources) {
+    if (!s.connected && s.reason) problems.push(plainError(s.reason))
+  }
+  for (const a of status.attributes) {
+    if (a.status === 'refused') {
+      problems.push(`${a.label}: another service took this attribute over in Exist, so Timebridge stopped writing to it. Map a project to it again to take it back.`)
+    }
+  }
+  for (const attribute of mapped) {
+    const refused = ledger.filter((r) => r.attribute === attribute && r.error)
+    const last = refused.at(-1)
+    if (last?.error && !/does not belong|unauthorised/.test(last.error)) {
+      problems.push(`Exist refused ${count(refused.length, 'day')} of ${label(attribute)} (e.g. ${longDate(last.date)}: ${plainRefusal(last.error)}). The next run tries again.`)
+    }
+  }
+  if (user.retryAfter && user.retryAfter.getTime() > now) {
+    problems.push(`An API asked Timebridge to wait: no run before ${localTime(user.retryAfter.getTime(), user.timezone, now)}.`)
+  }
+
+  const runs = status.runs.map((r) => runRow(r, user.timezone, now, label))
+  return {
+    timezone: user.timezone,
+    syncing: user.syncing,
+    nextRun: nextRunText(deps, user),
+    lastRun: runs[0] ?? null,
+    problems,
+    sourceConnected: status.sources.some((s) => s.connected),
+    mapped: status.mappings.length,
+    window: { first: longDate(window.dates[0]!), last: longDate(window.today) },
+    charts,
+    runs,
+  }
+}
+
+/** When the schedule fires next (croner, the same expression the server runs), in the user's time. */
+export function nextRunText(deps: Deps, user: User): string | null {
+  const now = deps.now()
+  const cron = new Cron(deps.config.syncSchedule, { paused: true })
+  let next = cron.nextRun(new Date(now))
+  // A quota wait skips the runs before it.
+  const retry = user.retryAfter?.getTime()
+  while (next && retry !== undefined && next.getTime() < retry) next = cron.nextRun(next)
+  cron.stop()
+  if (!next) return null
+  const minutes = Math.max(0, Math.round((next.getTime() - now) / 60_000))
+  return `${localTime(next.getTime(), user.timezone, now)} (in ${minutes < 60 ? `${minutes} min` : `${Math.round(minutes / 60)} h`})`
+}
+
+function runRow(run: RunView, zone: string, now: number, label: (a: string) => string): RunRow {
+  const { summary } = run
+  const head = runHeadline(run)
+  const reads = Object.entries(summary.read).map(
+    ([source, n]) => `${count(n ?? 0, 'time entry', 'time entries')} from ${SERVICE_LABEL[source as keyof typeof SERVICE_LABEL] ?? source}`,
+  )
+  const { increment, update } = summary.written
+  const details = [
+    ...summary.refused.map((r) => `Exist refused ${label(r.attribute)} on ${longDate(r.date)}: ${plainRefusal(r.error)}.`),
+    ...summary.notes.map((n) => plainError(n)),
+  ]
+  if (summary.pending > 0 && run.status !== 'partial') details.push(`${count(summary.pending, 'value')} still waiting for Exist.`)
+  return {
+    id: run.id,
+    when: localTime(Date.parse(run.started_at), zone, now),
+    trigger: TRIGGER_LABEL[run.trigger] ?? run.trigger,
+    tone: head.tone,
+    headline: head.text,
+    read: reads.length ? `Read ${reads.join(' and ')}.` : 'Read nothing (no mapped projects).',
+    sent:
+      increment + update === 0
+        ? 'Sent nothing to Exist.'
+        : `Sent ${count(increment + update, 'day value')} to Exist (${update} as totals, ${increment} as additions).`,
+    details,
+  }
+}
+
+/** Number of cached projects per source, for the Toggl page. */
+export async function projectCount(deps: Deps, userId: number, source: 'toggl' | 'clockify'): Promise<number> {
+  const rows = await deps.db
+    .select({ project: projects.project })
+    .from(projects)
+    .where(and(eq(projects.userId, userId), eq(projects.source, source)))
+  return rows.length
+}

@@ -1,0 +1,77 @@
+/** Minutes per day of one attribute as a server-rendered SVG bar chart: one row per day, the number written beside each bar. */
+
+export interface ChartDay {
+  date: string
+  /** Short label, e.g. "Mon 9 Nov" or "Today". */
+  label: string
+  minutes: number
+  /** Sent but not yet confirmed by Exist (or waiting for the next run). */
+  pending: boolean
+  error: string | null
+}
+
+export interface ChartSeries {
+  attribute: string
+  label: string
+  refused: boolean
+  days: ChartDay[]
+}
+
+const ROW = 24
+const LABEL_W = 92
+const VALUE_W = 76
+const WIDTH = 420
+const BAR_MAX = WIDTH - LABEL_W - VALUE_W
+
+export function DayChart(props: { series: ChartSeries }) {
+  const { series } = props
+  const max = Math.max(60, ...series.days.map((d) => d.minutes))
+  const height = series.days.length * ROW + 4
+  const total = series.days.reduce((sum, d) => sum + d.minutes, 0)
+  return (
+    <figure class="chart" data-attribute={series.attribute}>
+      <figcaption>
+        <strong>{series.label}</strong> <span class="muted">({series.attribute})</span>{' '}
+        <span class="muted">· {formatMinutes(total)} in {series.days.length} days</span>
+      </figcaption>
+      <svg
+        viewBox={`0 0 ${WIDTH} ${height}`}
+        width="100%"
+        role="img"
+        aria-label={`${series.label}, minutes per day`}
+        class="day-chart"
+      >
+        {series.days.map((d, i) => {
+          const y = i * ROW + 2
+          const w = d.minutes === 0 ? 0 : Math.max(2, Math.round((d.minutes / max) * BAR_MAX))
+          const state = d.error ? 'refused' : d.pending ? 'pending' : 'sent'
+          return (
+            <g class={`day ${state}`} data-date={d.date} data-value={d.minutes}>
+              <title>{`${d.label} (${d.date}): ${d.minutes} minutes${d.minutes >= 60 ? ` = ${formatMinutes(d.minutes)}` : ''}${
+                d.error ? ` — Exist refused it: ${d.error}` : d.pending ? ' — waiting for Exist to confirm' : ''
+              }`}</title>
+              <text x={LABEL_W - 8} y={y + 16} text-anchor="end" class="day-label">
+                {d.label}
+              </text>
+              <rect x={LABEL_W} y={y + 3} width={BAR_MAX} height={ROW - 6} class="track" rx="3" />
+              {w > 0 && <rect x={LABEL_W} y={y + 3} width={w} height={ROW - 6} class="bar" rx="3" />}
+              <text x={LABEL_W + BAR_MAX + 6} y={y + 16} class="value">
+                {`${d.minutes} min${d.error ? ' ✕' : d.pending ? ' …' : ''}`}
+              </text>
+            </g>
+          )
+        })}
+      </svg>
+      {series.refused && (
+        <p class="error">Another service owns this attribute in Exist now, so Timebridge stopped writing to it.</p>
+      )}
+    </figure>
+  )
+}
+
+export function formatMinutes(minutes: number): string {
+  if (minutes < 60) return `${minutes} min`
+  const h = Math.floor(minutes / 60)
+  const m = minutes % 60
+  return m === 0 ? `${h} h` : `${h} h ${m} min`
+}

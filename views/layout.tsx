@@ -1,0 +1,132 @@
+/** The page frame every view renders into: head with the static CSS and script, navigation, flash message. */
+import type { Child } from 'hono/jsx'
+import type { Flash } from '../src/app/session.ts'
+
+export type NavKey = 'status' | 'mapping' | 'connect' | null
+
+export interface PageContext {
+  /** Exist username of the signed-in user, or null. */
+  username: string | null
+  csrf: string
+  flash: Flash | null
+}
+
+export function Layout(props: { title: string; ctx: PageContext; nav?: NavKey; children: Child }) {
+  const { ctx } = props
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="color-scheme" content="light" />
+        <title>{`${props.title} · Timebridge`}</title>
+        <link rel="stylesheet" href="/static/app.css" />
+        <script src="/static/app.js" defer></script>
+      </head>
+      <body>
+        <header class="top">
+          <a class="brand" href="/">
+            Timebridge
+          </a>
+          {ctx.username && (
+            <nav aria-label="Main">
+              <NavLink href="/status" label="Status" active={props.nav === 'status'} />
+              <NavLink href="/mapping" label="Mapping" active={props.nav === 'mapping'} />
+              <NavLink href="/connect" label="Toggl" active={props.nav === 'connect'} />
+              <form method="post" action="/signout" class="inline">
+                <CsrfField token={ctx.csrf} />
+                <button type="submit" class="link" title={`Signed in as ${ctx.username}`}>
+                  Sign out
+                </button>
+              </form>
+            </nav>
+          )}
+        </header>
+        <main>
+          {ctx.flash && <FlashBox flash={ctx.flash} />}
+          {props.children}
+        </main>
+        <footer>
+          {ctx.username ? <span>Signed in to Exist as {ctx.username}. </span> : null}
+          Timebridge moves tracked time from Toggl Track into <a href="https://exist.io/">Exist</a>.
+        </footer>
+      </body>
+    </html>
+  )
+}
+
+function NavLink(props: { href: string; label: string; active: boolean }) {
+  return (
+    <a href={props.href} aria-current={props.active ? 'page' : undefined}>
+      {props.label}
+    </a>
+  )
+}
+
+export function CsrfField(props: { token: string }) {
+  return <input type="hidden" name="_csrf" value={props.token} />
+}
+
+export function FlashBox(props: { flash: Flash }) {
+  const { flash } = props
+  return (
+    <div class={`notice ${flash.kind === 'error' ? 'bad' : 'good'}`} role={flash.kind === 'error' ? 'alert' : 'status'}>
+      <p>{flash.text}</p>
+      {flash.lines && flash.lines.length > 0 && (
+        <ul>
+          {flash.lines.map((line) => (
+            <li>{line}</li>
+          ))}
+        </ul>
+      )}
+    </div>
+  )
+}
+
+/** A labelled input with its help text and, when the last submit was refused, the reason right below it. */
+export function Field(props: {
+  name: string
+  label: string
+  error?: string | undefined
+  help?: Child
+  type?: 'text' | 'password'
+  autocomplete?: string
+}) {
+  const id = `f-${props.name}`
+  const describedBy = [props.help ? `${id}-help` : '', props.error ? `${id}-error` : ''].filter(Boolean).join(' ')
+  return (
+    <div class={`field${props.error ? ' has-error' : ''}`}>
+      <label for={id}>{props.label}</label>
+      <input
+        id={id}
+        name={props.name}
+        type={props.type ?? 'text'}
+        autocomplete={props.autocomplete ?? 'off'}
+        spellcheck={false}
+        required
+        aria-invalid={props.error ? 'true' : undefined}
+        aria-describedby={describedBy || undefined}
+      />
+      {props.help && (
+        <p class="help" id={`${id}-help`}>
+          {props.help}
+        </p>
+      )}
+      {props.error && (
+        <p class="error" id={`${id}-error`} role="alert">
+          {props.error}
+        </p>
+      )}
+    </div>
+  )
+}
+
+/** A project colour as an SVG dot: presentation attributes pass the CSP, inline styles would not. */
+export function Swatch(props: { color: string | null }) {
+  const fill = props.color && /^#[0-9a-fA-F]{6}$/.test(props.color) ? props.color : '#9aa3b2'
+  return (
+    <svg class="swatch" width="12" height="12" viewBox="0 0 12 12" aria-hidden="true">
+      <circle cx="6" cy="6" r="6" fill={fill} />
+    </svg>
+  )
+}
