@@ -21,6 +21,10 @@ export type {
   FakeExistService,
   FakeExistTemplate,
   FakeExistUser,
+  FakeOAuthClient,
+  FakeOAuthGrant,
 } from './fake-exist.js'
 export { FakeClockify } from './fake-clockify.js'
 export type { FakeClockifyEntry, FakeClockifyProject, FakeClockifyRegion, FakeClockifyUser } from './fake-clockify.js'
+export { loadSampleAccount, RESCUETIME } from './sample-account.js'
+export type { SampleAccount, SampleOptions, SampleProjectKey } from './sample-account.js'
