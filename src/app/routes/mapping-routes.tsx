@@ -30,9 +30,14 @@ export function mappingRoutes(): Hono<AppEnv> {
         .map(([k, v]) => [/^map\[(.+)\]$/.exec(k)?.[1], v] as const)
         .filter((e): e is [string, string] => e[0] !== undefined),
     )
-    const again = async (errors: Record<string, string>, formError?: string) => {
+    const again = async (errors: Record<string, string>, formError: string) => {
       const view = await mappingView(deps, user)
-      return render(c, <MappingPage ctx={page(c)} view={{ ...view, selected, errors, formError }} />, 400)
+      // Errors of projects not on the page (not the user's, or gone) can't sit next to a field.
+      const unplaced = Object.entries(errors)
+        .filter(([p]) => p !== 'form' && !view.projects.some((v) => v.project === p))
+        .map(([p, e]) => `${p}: ${e}`)
+      const message = [formError, ...unplaced].join(' ')
+      return render(c, <MappingPage ctx={page(c)} view={{ ...view, selected, errors, formError: message }} />, 400)
     }
     if (!form.ok) return again(form.errors, form.errors.form ?? 'Some choices were not valid; nothing was saved.')
 

@@ -1,0 +1,383 @@
+import { eq } from 'drizzle-orm'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createApp } from '../../src/app/create-app.tsx'
+import { mappings, runs, sourceConnections, userData, users } from '../../src/db/schema.ts'
+import { RESCUETIME } from '../fakes/sample-account.ts'
+import { OAUTH_ENV, registerTestClient } from '../helpers/exist-oauth.ts'
+import { addPerson, createHarness, type Harness } from '../helpers/harness.ts'
+import { text, WebClient } from '../helpers/web-client.ts'
+
+type Person = ReturnType<typeof addPerson> & { work: number; tv: number; secret: string }
+
+/** Every page a signed-in user can open, and every form they can post. */
+const PAGES = ['/', '/status', '/mapping', '/connect', '/zero-out', '/disconnect', '/sources/toggl/disconnect']
+const POSTS = ['/connect/toggl', '/mapping', '/mapping/refresh', '/sync', '/zero-out', '/disconnect', '/sources/toggl/disconnect', '/signout']
+
+describe('web routes', () => {
+  let h: Harness
+  let app: ReturnType<typeof createApp>
+  let alice: Person
+  let bob: Person
+
+  const person = (name: string): Person => {
+    const p = addPerson(h, name, 'Europe/Berlin')
+    const secret = `${name}-only project`
+    const work = h.toggl.addProject(p.togglUser, { name: secret, color: '#d94182' })
+    const tv = h.toggl.addProject(p.togglUser, { name: `${name} series` })
+    h.toggl.addEntry(p.togglUser, { projectId: work.id, start: '2026-11-19T08:00:00Z', stop: '2026-11-19T09:40:00Z' })
+    h.toggl.addEntry(p.togglUser, { projectId: tv.id, start: '2026-11-18T19:00:00Z', stop: '2026-11-18T20:00:00Z' })
+    return { ...p, work: work.id, tv: tv.id, secret }
+  }
+
+  const idOf = async (name: string) =>
+    (await h.deps.db.select({ id: users.id }).from(users).where(eq(users.existUsername, name)))[0]?.id
+
+  /** Signs in with the personal token and connects Toggl, as a person would on the pages. */
+  const signIn = async (p: Person, opts: { connect?: boolean } = {}) => {
+    const client = new WebClient(app)
+    await client.get('/signin')
+    const signed = await client.post('/signin/token', { existToken: p.existToken })
+    expect(signed.status).toBe(303)
+    expect(signed.location).toBe('/connect')
+    if (opts.connect !== false) {
+      await client.get('/connect')
+      const connected = await client.post('/connect/toggl', { togglToken: p.togglToken })
+      expect(connected.location).toBe('/mapping')
+    }
+    await client.get('/status')
+    return client
+  }
+
+  const snapshot = async (userId: number) => ({
+    maps: await h.deps.db.select().from(mappings).where(eq(mappings.userId, userId)),
+    runs: (await h.deps.db.select().from(runs).where(eq(runs.userId, userId))).length,
+    ledger: await h.deps.db.select().from(userData).where(eq(userData.userId, userId)),
+    sources: await h.deps.db.select().from(sourceConnections).where(eq(sourceConnections.userId, userId)),
+    user: (await h.deps.db.select().from(users).where(eq(users.id, userId)))[0],
+  })
+
+  beforeEach(async () => {
+    h = await createHarness({ now: '2026-11-20T12:00:00Z' })
+    app = createApp(h.deps)
+    alice = person('alice')
+    bob = person('bob')
+  })
+  afterEach(() => h.close())
+
+  it('signs in with a personal token; a bad token gets its message next to the field and stores nothing', async () => {
+    const client = new WebClient(app)
+    const form = await client.get('/signin')
+    expect(form.html).toContain('name="existToken"')
+
+    const empty = await client.post('/signin/token', { existToken: '   ' })
+    expect(empty.status).toBe(400)
+    expect(empty.html).toMatch(/id="f-existToken-error"[^>]*>Paste your Exist token</)
+
+    const wrong = await client.post('/signin/token', { existToken: 'not-a-real-token-0000' })
+    expect(wrong.status).toBe(400)
+    expect(text(wrong.html)).toContain('Exist refused this token (HTTP 401)')
+    expect(wrong.html).not.toContain('not-a-real-token-0000')
+    expect(await h.deps.db.select().from(users)).toEqual([])
+
+    const ok = await client.post('/signin/token', { existToken: alice.existToken })
+    expect(ok.location).toBe('/connect')
+    const connect = await client.follow(ok)
+    expect(text(connect.html)).toContain('Welcome, alice')
+    expect(text(connect.html)).toContain('Profile settings')
+  })
+
+  it('connects Toggl only with a token Toggl accepts, and never shows a token again', async () => {
+    const client = await signIn(alice, { connect: false })
+    const userId = (await idOf('alice'))!
+    await client.get('/connect')
+
+    const bad = await client.post('/connect/toggl', { togglToken: 'bad-toggl-token-000' })
+    expect(bad.status).toBe(400)
+    expect(bad.html).toMatch(/id="f-togglToken-error"[^>]*>Toggl Track refused this token/)
+    expect((await snapshot(userId)).sources).toEqual([])
+
+    const good = await client.post('/connect/toggl', { togglToken: alice.togglToken })
+    expect(good.location).toBe('/mapping')
+    const [source] = (await snapshot(userId)).sources
+    expect(source!.connected).toBe(true)
+    expect(source!.credential).not.toContain(alice.togglToken)
+    for (const path of PAGES) {
+      const page = await client.open(path)
+      expect(page.html).not.toContain(alice.togglToken)
+      expect(page.html).not.toContain(alice.existToken)
+    }
+  })
+
+  it('refuses every POST without the session CSRF token, or from another site, and changes nothing', async () => {
+    const a = await signIn(alice)
+    const b = await signIn(bob)
+    const aliceId = (await idOf('alice'))!
+    await a.get('/mapping')
+    const before = await snapshot(aliceId)
+
+    const bobsToken = b.csrf
+    const form = { togglToken: alice.togglToken, [`map[toggl:${alice.work}]`]: 'productive_min', confirm: 'yes', confirmed: 'yes' }
+    for (const path of POSTS) {
+      expect((await a.post(path, form, { csrf: false })).status, `${path} without token`).toBe(403)
+      expect((await a.post(path, form, { csrf: 'forged' })).status, `${path} forged`).toBe(403)
+      expect((await a.post(path, form, { csrf: bobsToken })).status, `${path} with bob's token`).toBe(403)
+      const cross = await a.post(path, form, { headers: { 'Sec-Fetch-Site': 'cross-site' } })
+      expect(cross.status, `${path} cross-site`).toBe(403)
+    }
+    // JSON bodies carry no form token either.
+    const json = await app.request('http://localhost:3000/sync', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Cookie: [...a.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
+      body: JSON.stringify({ _csrf: a.csrf }),
+    })
+    expect(json.status).toBe(403)
+    // Signing in needs a token too (login CSRF).
+    const stranger = new WebClient(app)
+    expect((await stranger.post('/signin/token', { existToken: bob.existToken }, { csrf: false })).status).toBe(403)
+
+    expect(await snapshot(aliceId)).toEqual(before)
+    expect(h.exist.writes()).toEqual([])
+  })
+
+  it('re-renders invalid forms with the message next to the field and changes nothing', async () => {
+    const client = await signIn(alice)
+    const userId = (await idOf('alice'))!
+    await client.get('/mapping')
+    const before = await snapshot(userId)
+
+    const badValue = await client.post('/mapping', { [`map[toggl:${alice.work}]`]: 'Productive Time!' })
+    expect(badValue.status).toBe(400)
+    expect(badValue.html).toMatch(/Choose an attribute from the list/)
+    expect(badValue.html).toContain('Some choices were not valid; nothing was saved.')
+
+    const notOffered = await client.post('/mapping', {
+      [`map[toggl:${alice.work}]`]: 'productive_min',
+      [`map[toggl:${alice.tv}]`]: 'made_up_minutes',
+    })
+    expect(notOffered.status).toBe(400)
+    expect(text(notOffered.html)).toContain('Choose an attribute from the list')
+    // The valid choice of the same submit is shown again, not lost.
+    expect(notOffered.html).toMatch(/<option value="productive_min" selected/)
+
+    const badProject = await client.post('/mapping', { 'map[toggl:<script>]': 'tv_min' })
+    expect(badProject.status).toBe(400)
+    expect(badProject.html).not.toContain('<script>')
+
+    const noFields = await client.post('/mapping', {})
+    expect(noFields.status).toBe(400)
+    expect(text(noFields.html)).toContain('The form had no projects in it')
+
+    const shortToken = await client.post('/connect/toggl', { togglToken: 'abc' })
+    expect(shortToken.status).toBe(400)
+    expect(shortToken.html).toMatch(/id="f-togglToken-error"[^>]*>That is too short for a Toggl Track API token/)
+
+    const spaced = await client.post('/connect/toggl', { togglToken: 'abc def ghi jkl' })
+    expect(spaced.status).toBe(400)
+    expect(text(spaced.html)).toContain('has no spaces')
+
+    // Destructive actions without their confirmation field go back to the confirmation page.
+    for (const path of ['/zero-out', '/disconnect', '/sources/toggl/disconnect']) {
+      const unconfirmed = await client.post(path, { confirm: 'no' })
+      expect(unconfirmed.status).toBe(303)
+      expect(unconfirmed.location).toBe(path)
+    }
+    expect(await snapshot(userId)).toEqual(before)
+    expect(h.exist.writes()).toEqual([])
+  })
+
+  it('scopes every page and form to the signed-in user: alice can neither see nor change bob', async () => {
+    const a = await signIn(alice)
+    const b = await signIn(bob)
+    const aliceId = (await idOf('alice'))!
+    const bobId = (await idOf('bob'))!
+
+    // Bob maps and syncs.
+    await b.get('/mapping')
+    const mapped = await b.post('/mapping', { [`map[toggl:${bob.work}]`]: 'tv_min' })
+    expect(mapped.location).toBe('/status')
+    await b.get('/status')
+    expect((await b.post('/sync')).location).toBe('/status')
+    expect(h.exist.value(bob.existUser, 'tv_min', '2026-11-19')).toBe(100)
+    const bobBefore = await snapshot(bobId)
+
+    // Nothing of bob on any of alice's pages.
+    for (const path of PAGES) {
+      const page = await a.open(path)
+      expect(page.status, path).toBe(200)
+      expect(page.html, path).not.toContain(bob.secret)
+      expect(page.html, path).not.toContain('bob')
+      expect(page.html, path).not.toContain(`toggl:${bob.work}`)
+    }
+    const aliceStatus = await a.open('/status')
+    expect(text(aliceStatus.html)).toContain('No runs yet')
+
+    // Alice posting bob's project id changes nothing of bob's.
+    await a.get('/mapping')
+    const foreign = await a.post('/mapping', { [`map[toggl:${bob.work}]`]: 'productive_min' })
+    expect(foreign.status).toBe(400)
+    expect(text(foreign.html)).toContain('Unknown project')
+
+    // Alice's actions touch alice only.
+    await a.get('/status')
+    await a.post('/sync')
+    await a.get('/zero-out')
+    await a.post('/zero-out', { confirm: 'yes' })
+    await a.get('/sources/toggl/disconnect')
+    await a.post('/sources/toggl/disconnect', { confirm: 'yes' })
+    expect(await snapshot(bobId)).toEqual(bobBefore)
+    expect(h.exist.value(bob.existUser, 'tv_min', '2026-11-19')).toBe(100)
+
+    // A session cookie re-signed for bob's id is not bob's session.
+    const [name, value] = [...a.cookies].find(([k]) => k === 'tb_session')!
+    const [payload, sig] = value.split('.')
+    const data = JSON.parse(Buffer.from(payload!, 'base64url').toString())
+    const forged = Buffer.from(JSON.stringify({ ...data, u: bobId, x: 'bob' })).toString('base64url')
+    const mallory = new WebClient(app)
+    mallory.cookies.set(name, `${forged}.${sig}`)
+    const page = await mallory.get('/status')
+    expect(page.location).toBe('/signin')
+
+    await a.get('/disconnect')
+    const gone = await a.post('/disconnect', { confirm: 'yes' })
+    expect(gone.location).toBe('/bye')
+    expect(await idOf('alice')).toBeUndefined()
+    expect(await snapshot(bobId)).toEqual(bobBefore)
+    expect((await snapshot(aliceId)).ledger).toEqual([])
+  })
+
+  it('sends anonymous visitors to sign in and lets them post nothing', async () => {
+    const anon = new WebClient(app)
+    for (const path of PAGES) {
+      const page = await anon.get(path)
+      expect(page.status, path).toBe(303)
+      expect(page.location, path).toBe('/signin')
+    }
+    await anon.get('/signin')
+    for (const path of POSTS.filter((p) => p !== '/signout')) {
+      const page = await anon.post(path, { confirm: 'yes' })
+      expect(page.location, path).toBe('/signin')
+    }
+    expect(await h.deps.db.select().from(users)).toEqual([])
+  })
+
+  it('takes an attribute from another service only after a confirmation that names the days', async () => {
+    h.exist.giveAttribute(alice.existUser, 'productive_min', { owner: RESCUETIME })
+    h.exist.setValue(alice.existUser, 'productive_min', '2026-11-19', 300)
+    const client = await signIn(alice)
+    const userId = (await idOf('alice'))!
+    const mapping = await client.get('/mapping')
+    expect(text(mapping.html)).toContain('Productive time (now filled by RescueTime)')
+
+    const ask = await client.post('/mapping', { [`map[toggl:${alice.work}]`]: 'productive_min' })
+    expect(ask.status).toBe(409)
+    const page = text(ask.html)
+    expect(page).toContain('Productive time is filled by RescueTime now')
+    expect(page).toContain('for the 14 days from Sat 7 Nov 2026 to Fri 20 Nov 2026')
+    expect((await snapshot(userId)).maps).toEqual([])
+    expect(h.exist.users[0]!.attributes.get('productive_min')!.service).toEqual(RESCUETIME)
+
+    const done = await client.post('/mapping', { [`map[toggl:${alice.work}]`]: 'productive_min', confirmed: 'yes' })
+    expect(done.location).toBe('/status')
+    const status = await client.follow(done)
+    expect(text(status.html)).toContain('Timebridge took Productive time over from RescueTime.')
+    expect((await snapshot(userId)).maps.map((m) => m.attribute)).toEqual(['productive_min'])
+
+    const synced = await client.follow(await client.post('/sync'))
+    expect(text(synced.html)).toContain('Sync now: Done')
+    expect(h.exist.value(alice.existUser, 'productive_min', '2026-11-19')).toBe(100)
+    expect(synced.html).toMatch(/data-date="2026-11-19" data-value="100"/)
+  })
+
+  it('sends security headers and HttpOnly SameSite=Lax cookies', async () => {
+    const res = await app.request('http://localhost:3000/signin')
+    const csp = res.headers.get('Content-Security-Policy')!
+    expect(csp).toContain("script-src 'self'")
+    expect(csp).toContain("frame-ancestors 'none'")
+    expect(csp).not.toContain('unsafe-inline')
+    expect(res.headers.get('X-Frame-Options')).toBe('DENY')
+    expect(res.headers.get('X-Content-Type-Options')).toBe('nosniff')
+    expect(res.headers.get('Cache-Control')).toBe('no-store')
+    const cookie = res.headers.getSetCookie().find((c) => c.startsWith('tb_session='))!
+    expect(cookie).toMatch(/HttpOnly/)
+    expect(cookie).toMatch(/SameSite=Lax/)
+    expect(cookie).not.toMatch(/Secure/)
+
+    const httpsApp = createApp({ ...h.deps, config: { ...h.deps.config, publicUrl: 'https://timebridge.example' } })
+    const secure = await httpsApp.request('https://timebridge.example/signin')
+    const secureCookie = secure.headers.getSetCookie()[0]!
+    expect(secureCookie).toMatch(/^__Host-tb_session=.*Secure/)
+    expect(secure.headers.get('Strict-Transport-Security')).toContain('max-age=')
+  })
+})
+
+describe('Exist OAuth sign-in routes', () => {
+  let h: Harness
+  beforeEach(async () => {
+    h = await createHarness({ now: '2026-11-20T12:00:00Z', env: { ...OAUTH_ENV, PUBLIC_URL: 'http://localhost:3000' } })
+    registerTestClient(h)
+  })
+  afterEach(() => h.close())
+
+  it('checks state, exchanges the code and signs in; no personal-token form then', async () => {
+    const carol = addPerson(h, 'carol')
+    const app = createApp(h.deps)
+    const client = new WebClient(app)
+    const signin = await client.get('/signin')
+    expect(signin.html).toContain('href="/auth/exist"')
+    // No form to take a token from, and the route is off anyway.
+    expect([403, 404]).toContain((await client.post('/signin/token', { existToken: carol.existToken })).status)
+    expect(await h.deps.db.select().from(users)).toEqual([])
+
+    const start = await client.get('/auth/exist')
+    expect(start.status).toBe(302)
+    const authorize = new URL(start.location!)
+    expect(authorize.origin + authorize.pathname).toBe(`${h.urls.exist}/oauth2/authorize`)
+    expect(authorize.searchParams.get('scope')).toBe('media_read media_write productivity_read productivity_write')
+    expect(authorize.searchParams.get('redirect_uri')).toBe('http://localhost:3000/auth/exist/callback')
+    const state = authorize.searchParams.get('state')!
+
+    // Press Allow on the fake's page.
+    const allow = await fetch(`${h.urls.exist}/oauth2/authorize`, {
+      method: 'POST',
+      redirect: 'manual',
+      body: new URLSearchParams({ ...Object.fromEntries(authorize.searchParams), username: 'carol', decision: 'allow' }),
+    })
+    const back = new URL(allow.headers.get('Location')!)
+    expect(back.searchParams.get('state')).toBe(state)
+
+    // A callback with another state is refused (and spends the state cookie).
+    const replay = new WebClient(app)
+    for (const [k, v] of client.cookies) replay.cookies.set(k, v)
+    const wrong = await replay.get(`/auth/exist/callback?code=${back.searchParams.get('code')}&state=not-the-state`)
+    expect(wrong.status).toBe(400)
+    expect(text(wrong.html)).toContain('This sign-in link expired')
+    expect(await h.deps.db.select().from(users)).toEqual([])
+
+    const done = await client.get(`${back.pathname}${back.search}`)
+    expect(done.location).toBe('/connect')
+    const [user] = await h.deps.db.select().from(users)
+    expect(user!.existAuth).toBe('oauth')
+    expect(user!.existUsername).toBe('carol')
+    const page = await client.follow(done)
+    expect(text(page.html)).toContain('Signed in to Exist as carol')
+
+    // The code was single-use: presenting it again does not sign anyone in.
+    const again = new WebClient(app)
+    const restart = await again.get('/auth/exist')
+    const newState = new URL(restart.location!).searchParams.get('state')
+    const reused = await again.get(`/auth/exist/callback?code=${back.searchParams.get('code')}&state=${newState}`)
+    expect(reused.status).toBe(400)
+    expect(text(reused.html)).toContain('Exist did not accept the sign-in')
+  })
+
+  it('says so when the user denies access', async () => {
+    addPerson(h, 'dave')
+    const app = createApp(h.deps)
+    const client = new WebClient(app)
+    const start = await client.get('/auth/exist')
+    const state = new URL(start.location!).searchParams.get('state')
+    const denied = await client.get(`/auth/exist/callback?error=access_denied&state=${state}`)
+    expect(denied.status).toBe(400)
+    expect(text(denied.html)).toContain('You did not allow access in Exist')
+  })
+})
