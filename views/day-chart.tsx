@@ -17,10 +17,11 @@ export interface ChartSeries {
   days: ChartDay[]
 }
 
-const ROW = 24
-const LABEL_W = 92
-const VALUE_W = 76
-const WIDTH = 420
+// Units of the viewBox; the SVG scales to the column, so on a phone (about 350 px) 15 units stay about 13 px.
+const ROW = 26
+const LABEL_W = 108
+const VALUE_W = 84
+const WIDTH = 400
 const BAR_MAX = WIDTH - LABEL_W - VALUE_W
 
 export function DayChart(props: { series: ChartSeries }) {
@@ -50,12 +51,12 @@ export function DayChart(props: { series: ChartSeries }) {
               <title>{`${d.label} (${d.date}): ${d.minutes} minutes${d.minutes >= 60 ? ` = ${formatMinutes(d.minutes)}` : ''}${
                 d.error ? ` — Exist refused it: ${d.error}` : d.pending ? ' — waiting for Exist to confirm' : ''
               }`}</title>
-              <text x={LABEL_W - 8} y={y + 16} text-anchor="end" class="day-label">
+              <text x={LABEL_W - 8} y={y + 18} text-anchor="end" class="day-label">
                 {d.label}
               </text>
               <rect x={LABEL_W} y={y + 3} width={BAR_MAX} height={ROW - 6} class="track" rx="3" />
               {w > 0 && <rect x={LABEL_W} y={y + 3} width={w} height={ROW - 6} class="bar" rx="3" />}
-              <text x={LABEL_W + BAR_MAX + 6} y={y + 16} class="value">
+              <text x={LABEL_W + BAR_MAX + 6} y={y + 18} class="value">
                 {`${d.minutes} min${d.error ? ' ✕' : d.pending ? ' …' : ''}`}
               </text>
             </g>

@@ -135,3 +135,9 @@ export async function applyPlan(deps: Deps, user: User, plan: Plan, options: Att
   }
   return { saved, lines, errors }
 }
+
+/** Attribute name → label, read before a disconnect deletes the rows. */
+export async function attributeLabels(deps: Deps, user: User): Promise<(name: string) => string> {
+  const labels = new Map((await attributeRows(deps.db, user.id)).map((a) => [a.attribute, a.label]))
+  return (name) => labels.get(name) ?? name
+}

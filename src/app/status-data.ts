@@ -99,7 +99,8 @@ export function nextRunText(deps: Deps, user: User): string | null {
   cron.stop()
   if (!next) return null
   const minutes = Math.max(0, Math.round((next.getTime() - now) / 60_000))
-  return `${localTime(next.getTime(), user.timezone, now)} (in ${minutes < 60 ? `${minutes} min` : `${Math.round(minutes / 60)} h`})`
+  const wait = minutes < 60 ? `${minutes} min` : minutes < 48 * 60 ? `${Math.round(minutes / 60)} h` : `${Math.round(minutes / 1440)} days`
+  return `${localTime(next.getTime(), user.timezone, now)} (in ${wait})`
 }
 
 function runRow(run: RunView, zone: string, now: number, label: (a: string) => string): RunRow {

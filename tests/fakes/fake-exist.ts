@@ -982,7 +982,7 @@ function consentPage(client: FakeOAuthClient, usernames: string[], q: Record<str
           .map((u) => `<option value="${escapeHtml(u)}">${escapeHtml(u)}</option>`)
           .join('')}</select></label></p>`
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">
 <title>Authorise ${escapeHtml(client.name)} — Exist (local fake)</title>
 <style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem;color:#1d2330}
 .note{background:#fff6d6;padding:.5rem .75rem;border-radius:6px}button{font:inherit;padding:.6rem 1.2rem;border-radius:6px;border:1px solid #888;margin-right:.5rem}

@@ -6,7 +6,7 @@ import { attributeRows, mappingRows } from '../../users/attribute-store.ts'
 import { disconnectUser } from '../../users/disconnect.ts'
 import type { AppEnv } from '../app-env.ts'
 import { check, ConfirmForm, formFields } from '../forms.ts'
-import { windowDays } from '../mapping-plan.ts'
+import { attributeLabels, windowDays } from '../mapping-plan.ts'
 import { count, runHeadline } from '../plain-words.ts'
 import { mustUser, page, redirectWith, render, startSession } from '../web.ts'
 
@@ -94,13 +94,14 @@ export function accountRoutes(): Hono<AppEnv> {
     const user = mustUser(c)
     const form = check(ConfirmForm, await formFields(c))
     if (!form.ok) return c.redirect('/disconnect', 303)
+    const labels = await attributeLabels(c.var.deps, user)
     const result = await disconnectUser(c.var.deps, user.id)
     await startSession(c, undefined)
     return redirectWith(c, '/bye', {
       kind: 'ok',
       text: `Everything Timebridge held about ${user.existUsername} is deleted: tokens, mappings, projects, the record of what was sent, and run history. Nothing of yours is left here.`,
       lines: [
-        ...(result.released.length ? [`Handed back to Exist: ${result.released.join(', ')}; Exist keeps their values.`] : []),
+        ...(result.released.length ? [`Handed back to Exist: ${result.released.map(labels).join(', ')}; Exist keeps their values.`] : []),
         ...result.problems.map((p) => `Exist did not take back ${p}.`),
       ],
     })

@@ -14,6 +14,7 @@ import { disconnectSource } from '../../users/disconnect.ts'
 import type { User } from '../../users/user-store.ts'
 import type { AppEnv } from '../app-env.ts'
 import { check, ConfirmForm, formFields, TogglTokenForm } from '../forms.ts'
+import { attributeLabels } from '../mapping-plan.ts'
 import { count } from '../plain-words.ts'
 import { projectCount } from '../status-data.ts'
 import { mustUser, page, redirectWith, render } from '../web.ts'
@@ -38,7 +39,7 @@ export function sourceRoutes(): Hono<AppEnv> {
     try {
       account = await checkSource(togglReader(deps, deps.config.togglUrl, token), 'togglToken')
     } catch (error) {
-      if (error instanceof InputError) return again(error.message)
+      if (error instanceof InputError) return again(`${error.message}. Nothing was saved.`)
       throw error
     }
     await connectSources(deps, user.id, [{ account, credential: token }])
@@ -97,12 +98,13 @@ export function sourceRoutes(): Hono<AppEnv> {
       .from(sourceConnections)
       .where(and(eq(sourceConnections.userId, user.id), eq(sourceConnections.source, source)))
     if (!conn) return redirectWith(c, '/connect', { kind: 'error', text: `${SERVICE_LABEL[source]} is not connected.` })
+    const labels = await attributeLabels(deps, user)
     const result = await disconnectSource(deps, user.id, source)
     return redirectWith(c, '/connect', {
       kind: 'ok',
       text: `${SERVICE_LABEL[source]} is disconnected: its token, projects and mappings are deleted.`,
       lines: [
-        ...(result.released.length ? [`Handed back to Exist: ${result.released.join(', ')}.`] : []),
+        ...(result.released.length ? [`Handed back to Exist: ${result.released.map(labels).join(', ')}.`] : []),
         ...result.problems.map((p) => `Exist did not take back ${p}.`),
       ],
     })
