@@ -4,6 +4,7 @@ import { and, eq, gte, inArray, lte } from 'drizzle-orm'
 import { localWindow } from '../bucketing/local-window.ts'
 import { projects, userData } from '../db/schema.ts'
 import type { Deps } from '../deps.ts'
+import { TEMPLATES } from '../exist/templates.ts'
 import { SERVICE_LABEL } from '../http/api-client.ts'
 import type { RunView } from '../sync/run-store.ts'
 import { userStatus } from '../users/user-status.ts'
@@ -18,7 +19,8 @@ export async function statusView(deps: Deps, user: User): Promise<StatusView> {
   const now = deps.now()
   const status = await userStatus(deps, user, RUNS_SHOWN)
   const window = localWindow(now, user.timezone, deps.config.syncDays)
-  const attributeLabel = new Map(status.attributes.map((a) => [a.attribute, a.label]))
+  // Runs may name attributes no longer synced: fall back to the template labels.
+  const attributeLabel = new Map([...TEMPLATES.map((t) => [t.name, t.label] as const), ...status.attributes.map((a) => [a.attribute, a.label] as const)])
   const label = (attribute: string) => attributeLabel.get(attribute) ?? attribute
 
   const mapped = [...new Set(status.mappings.map((m) => m.attribute))].sort()
@@ -121,10 +123,10 @@ function runRow(run: RunView, zone: string, now: number, label: (a: string) => s
     trigger: TRIGGER_LABEL[run.trigger] ?? run.trigger,
     tone: head.tone,
     headline: head.text,
-    read: reads.length ? `Read ${reads.join(' and ')}.` : 'Read nothing (no mapped projects).',
+    read: reads.length ? `Read ${reads.join(' and ')}.` : run.status === 'ok' ? 'No mapped project to read.' : '',
     sent:
       increment + update === 0
-        ? 'Sent nothing to Exist.'
+        ? run.status === 'ok' || run.status === 'partial' ? 'Sent nothing to Exist.' : ''
         : `Sent ${count(increment + update, 'day value')} to Exist (${update} as totals, ${increment} as additions).`,
     details,
   }

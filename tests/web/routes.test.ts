@@ -38,7 +38,8 @@ describe('web routes', () => {
     await client.get('/signin')
     const signed = await client.post('/signin/token', { existToken: p.existToken })
     expect(signed.status).toBe(303)
-    expect(signed.location).toBe('/connect')
+    // A new user goes on to connect Toggl; a returning one with Toggl connected to the status page.
+    expect(['/connect', '/status']).toContain(signed.location)
     if (opts.connect !== false) {
       await client.get('/connect')
       const connected = await client.post('/connect/toggl', { togglToken: p.togglToken })
@@ -286,6 +287,51 @@ describe('web routes', () => {
     expect(text(synced.html)).toContain('Sync now: Done')
     expect(h.exist.value(alice.existUser, 'productive_min', '2026-11-19')).toBe(100)
     expect(synced.html).toMatch(/data-date="2026-11-19" data-value="100"/)
+  })
+
+  it('tells on the status page what went wrong, in plain words', async () => {
+    const client = await signIn(alice)
+    await client.get('/mapping')
+    await client.post('/mapping', { [`map[toggl:${alice.work}]`]: 'productive_min', [`map[toggl:${alice.tv}]`]: 'tv_min' })
+    await client.get('/status')
+
+    // Exist refuses one value.
+    const refusal = h.exist.failItems((i) => i.name === 'tv_min' && i.date === '2026-11-18', 'validation', 'Value out of range')
+    let page = await client.follow(await client.post('/sync'))
+    let words = text(page.html)
+    expect(words).toContain('Sync now: Partly done; 1 value still waiting for Exist')
+    expect(words).toContain('Exist refused Watching TV on Wed 18 Nov 2026: Value out of range.')
+    expect(words).toContain('Exist refused 1 day of Watching TV (e.g. Wed 18 Nov 2026: Value out of range). The next run tries again.')
+    refusal.remove()
+
+    // Toggl's quota is spent.
+    h.toggl.failNext(1, 402, { 'X-Toggl-Quota-Resets-In': '1200' }, '"You have hit your hourly limit for API calls."')
+    page = await client.follow(await client.post('/sync'))
+    words = text(page.html)
+    expect(words).toContain('Toggl Track’s hourly request allowance is used up. Timebridge waits and tries again at a later run.')
+    expect(words).toMatch(/An API asked Timebridge to wait: no run before today 13:20/)
+    h.advance(30 * 60_000)
+
+    // Exist revokes the personal token: syncing stops until the next sign-in (noticed at the next write).
+    h.toggl.addEntry(alice.togglUser, { projectId: alice.work, start: '2026-11-20T09:00:00Z', stop: '2026-11-20T09:30:00Z' })
+    h.exist.revoke(alice.existUser)
+    page = await client.follow(await client.post('/sync'))
+    words = text(page.html)
+    expect(words).toContain('Exist no longer accepts Timebridge’s access (the token was revoked or expired). Sign out and sign in again to resume syncing.')
+    expect(words).toContain('Stopped (see below)')
+    h.exist.users.find((u) => u === alice.existUser)!.revoked = false
+    await client.get('/status')
+    await client.post('/signout')
+    const again = await signIn(alice, { connect: false })
+
+    // Toggl revokes the token: the source is disconnected and the reason shown.
+    h.toggl.revoke(alice.togglUser)
+    page = await again.follow(await again.post('/sync'))
+    words = text(page.html)
+    expect(words).toContain('Sync now: Done')
+    expect(words).toContain('Toggl Track no longer accepts the saved API token, so it was disconnected.')
+    expect(words).toContain('Toggl Track was disconnected because it no longer accepts the saved API token.')
+    expect(text((await again.open('/connect')).html)).toContain('Toggl Track was disconnected')
   })
 
   it('sends security headers and HttpOnly SameSite=Lax cookies', async () => {
