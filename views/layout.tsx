@@ -33,7 +33,7 @@ export function Layout(props: { title: string; ctx: PageContext; nav?: NavKey; c
             <nav aria-label="Main">
               <NavLink href="/status" label="Status" active={props.nav === 'status'} />
               <NavLink href="/mapping" label="Mapping" active={props.nav === 'mapping'} />
-              <NavLink href="/connect" label="Toggl" active={props.nav === 'connect'} />
+              <NavLink href="/connect" label="Sources" active={props.nav === 'connect'} />
               <form method="post" action="/signout" class="inline">
                 <CsrfField token={ctx.csrf} />
                 <button type="submit" class="link" title={`Signed in as ${ctx.username}`}>
@@ -49,7 +49,7 @@ export function Layout(props: { title: string; ctx: PageContext; nav?: NavKey; c
         </main>
         <footer>
           {ctx.username ? <span>Signed in to Exist as {ctx.username}. </span> : null}
-          Timebridge moves tracked time from Toggl Track into <a href="https://exist.io/">Exist</a>.
+          Timebridge moves tracked time from Toggl Track and Clockify into <a href="https://exist.io/">Exist</a>.
         </footer>
       </body>
     </html>

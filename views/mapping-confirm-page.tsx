@@ -28,8 +28,7 @@ export function MappingConfirmPage(props: {
         ))}
         <p>
           The next sync sets <strong>{props.starting.join(', ')}</strong> for the {props.days.count} days from{' '}
-          <strong>{props.days.first}</strong> to <strong>{props.days.last}</strong> to the time you tracked in Toggl
-          Track. Values Exist holds for those days are replaced; earlier days are not touched.
+          <strong>{props.days.first}</strong> to <strong>{props.days.last}</strong> to the time you tracked. Values Exist holds for those days are replaced; earlier days are not touched.
         </p>
       </section>
       <form method="post" action="/mapping" class="actions">

@@ -3,6 +3,8 @@ import { CsrfField, Layout, Swatch, type PageContext } from './layout.tsx'
 
 export interface MappingProject {
   project: string
+  /** Label of the source, e.g. "Toggl Track". */
+  source: string
   name: string
   workspace: string
   client: string | null
@@ -37,6 +39,7 @@ export interface MappingView {
 export function MappingPage(props: { ctx: PageContext; view: MappingView }) {
   const { view } = props
   const groups = groupProjects(view.projects)
+  const manySources = new Set(view.projects.map((p) => p.source)).size > 1
   return (
     <Layout title="Mapping" ctx={props.ctx} nav="mapping">
       <h1>Mapping</h1>
@@ -46,7 +49,7 @@ export function MappingPage(props: { ctx: PageContext; view: MappingView }) {
       </p>
       {!view.connected && (
         <p class="notice bad">
-          Toggl Track is not connected. <a href="/connect">Connect it</a> to see your projects.
+          No time source is connected. <a href="/connect">Connect Toggl Track or Clockify</a> to see your projects.
         </p>
       )}
       {view.formError && (
@@ -63,13 +66,16 @@ export function MappingPage(props: { ctx: PageContext; view: MappingView }) {
         {view.refreshedAt && <span class="muted">Project list from {view.refreshedAt}.</span>}
       </div>
       {view.projects.length === 0 ? (
-        <p class="muted">No projects yet. Create projects in Toggl Track, then press "Refresh projects".</p>
+        <p class="muted">No projects yet. Create projects in Toggl Track or Clockify, then press "Refresh projects".</p>
       ) : (
         <form method="post" action="/mapping" class="mapping">
           <CsrfField token={props.ctx.csrf} />
           {groups.map((ws) => (
             <section class="card workspace">
-              <h2>{ws.workspace || 'Projects no longer in Toggl'}</h2>
+              <h2>
+                {ws.workspace || 'Projects no longer in the source'}
+                {manySources && <span class="muted"> · {ws.source}</span>}
+              </h2>
               {ws.clients.map((cl) => (
                 <div class="client">
                   <h3>{cl.client ?? 'No client'}</h3>
@@ -110,7 +116,7 @@ function ProjectRow(props: { p: MappingProject; options: AttributeOption[]; sele
       <label for={id} class="project-name">
         <Swatch color={p.color} /> <span>{p.name}</span>
         {p.archived && !p.gone && <span class="badge">archived</span>}
-        {p.gone && <span class="badge warn">deleted in Toggl</span>}
+        {p.gone && <span class="badge warn">deleted in the source</span>}
       </label>
       <select id={id} name={`map[${p.project}]`} aria-invalid={props.error ? 'true' : undefined}>
         <option value="" selected={props.selected === ''}>
@@ -153,6 +159,7 @@ function AttributeOptionTag(props: { o: AttributeOption; selected: string }) {
 }
 
 interface WorkspaceGroup {
+  source: string
   workspace: string
   clients: { client: string | null; projects: MappingProject[] }[]
 }
@@ -162,7 +169,9 @@ export function groupProjects(projects: MappingProject[]): WorkspaceGroup[] {
   const out: WorkspaceGroup[] = []
   for (const p of projects) {
     let ws = out.at(-1)
-    if (!ws || ws.workspace !== p.workspace) out.push((ws = { workspace: p.workspace, clients: [] }))
+    if (!ws || ws.workspace !== p.workspace || ws.source !== p.source) {
+      out.push((ws = { source: p.source, workspace: p.workspace, clients: [] }))
+    }
     let cl = ws.clients.find((c) => c.client === p.client)
     if (!cl) ws.clients.push((cl = { client: p.client, projects: [] }))
     cl.projects.push(p)

@@ -7,7 +7,7 @@ export function SignInPage(props: { ctx: PageContext; oauth: boolean; error?: st
       <section class="hero">
         <h1>Your tracked time, in Exist</h1>
         <p>
-          Timebridge reads your Toggl Track time entries every hour and keeps Exist's Productive time, Watching TV,
+          Timebridge reads your Toggl Track or Clockify time entries every hour and keeps Exist's Productive time, Watching TV,
           Time gaming and other duration attributes equal to what you tracked, day by day, for the last two weeks.
         </p>
       </section>

@@ -55,7 +55,7 @@ export function StatusPage(props: { ctx: PageContext; view: StatusView }) {
           </button>
           <p class="progress" hidden aria-live="polite">
             <span class="spinner" aria-hidden="true"></span>
-            <span class="progress-text">Syncing: reading Toggl Track, then sending changed days to Exist…</span>
+            <span class="progress-text">Syncing: reading your tracked time, then sending changed days to Exist…</span>
           </p>
         </form>
       </section>
@@ -73,7 +73,7 @@ export function StatusPage(props: { ctx: PageContext; view: StatusView }) {
 
       {!view.sourceConnected ? (
         <p class="notice">
-          Nothing to sync yet: <a href="/connect">connect Toggl Track</a>.
+          Nothing to sync yet: <a href="/connect">connect Toggl Track or Clockify</a>.
         </p>
       ) : view.mapped === 0 ? (
         <p class="notice">

@@ -36,6 +36,10 @@ const token = (what: string, min: number) =>
 
 export const ExistTokenForm = z.object({ existToken: token('Exist token', 8) })
 export const TogglTokenForm = z.object({ togglToken: token('Toggl Track API token', 8) })
+export const ClockifyKeyForm = z.object({
+  clockifyKey: token('Clockify API key', 8),
+  clockifyRegion: z.enum(['global', 'eu', 'us', 'uk', 'au'], { error: 'Choose the region your Clockify data is stored in' }),
+})
 export const ConfirmForm = z.object({
   confirm: z.literal('yes', { error: 'Confirm on the confirmation page first' }),
 })

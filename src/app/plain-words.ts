@@ -12,11 +12,11 @@ const RULES: [RegExp, (m: RegExpExecArray) => string][] = [
   [/^Exist refused to refresh the token|cannot be refreshed/, () => 'Exist would not renew Timebridge’s access. Sign out and sign in again to resume syncing.'],
   [
     new RegExp(`^${SERVICE} was disconnected: .*refused the saved token`),
-    (m) => `${m[1]} was disconnected because it no longer accepts the saved API token. Paste a new token on the Toggl page.`,
+    (m) => `${m[1]} was disconnected because it no longer accepts the saved API token. Paste a new one on the Sources page.`,
   ],
   [
     new RegExp(`^${SERVICE} refused the saved token`),
-    (m) => `${m[1]} no longer accepts the saved API token, so it was disconnected. Paste a new token on the Toggl page.`,
+    (m) => `${m[1]} no longer accepts the saved API token, so it was disconnected. Paste a new one on the Sources page.`,
   ],
   [
     new RegExp(`^${SERVICE} API quota is spent`),

@@ -132,7 +132,7 @@ function runRow(run: RunView, zone: string, now: number, label: (a: string) => s
   }
 }
 
-/** Number of cached projects per source, for the Toggl page. */
+/** Number of cached projects per source, for the Sources page. */
 export async function projectCount(deps: Deps, userId: number, source: 'toggl' | 'clockify'): Promise<number> {
   const rows = await deps.db
     .select({ project: projects.project })

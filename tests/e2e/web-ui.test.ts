@@ -45,6 +45,8 @@ describe('web UI in Chromium', { timeout: 30_000 }, () => {
       chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS }),
     ])
     page = await browser.newPage({ viewport: { width: 1024, height: 800 } })
+    // Fail within the test's time, not after Playwright's 30 s default.
+    page.setDefaultTimeout(5_000)
     page.on('console', (m) => {
       // 400 and 409 are the answers to refused forms and the takeover confirmation, shown as pages.
       if (m.type() === 'error' && !/status of (400|409)/.test(m.text())) problems.push(`${m.text()} (${m.location().url})`)
@@ -105,7 +107,7 @@ describe('web UI in Chromium', { timeout: 30_000 }, () => {
     const error = page.locator('#f-togglToken-error')
     expect(await error.innerText()).toContain('Toggl Track refused this token')
     expect(await page.locator('#f-togglToken').inputValue()).toBe('')
-    expect(await page.locator('.help').innerText()).toContain('Profile settings')
+    expect(await page.locator('#f-togglToken-help').innerText()).toContain('Profile settings')
     await shot('03-connect-bad-token')
     expect(await oauth.deps.db.select().from(schema.sourceConnections)).toEqual([])
 
@@ -169,7 +171,7 @@ describe('web UI in Chromium', { timeout: 30_000 }, () => {
     await page.getByRole('button', { name: 'Sync now' }).click({ noWaitAfter: true })
     await page.locator('.notice', { hasText: 'Sync now:' }).waitFor()
     await page.unroute('**/sync')
-    expect(progress).toEqual({ visible: true, disabled: true, text: expect.stringContaining('Syncing: reading Toggl Track') })
+    expect(progress).toEqual({ visible: true, disabled: true, text: expect.stringContaining('Syncing: reading your tracked time') })
     expect(await flash()).toMatch(/Sync now: Done; \d+ values changed in Exist/)
     expect(await page.locator('.runs li.run').first().innerText()).toMatch(/Read \d+ time entries from Toggl Track/)
     await expectChartMatchesExist(['productive_min', 'tv_min'])

@@ -11,7 +11,7 @@ type Person = ReturnType<typeof addPerson> & { work: number; tv: number; secret:
 
 /** Every page a signed-in user can open, and every form they can post. */
 const PAGES = ['/', '/status', '/mapping', '/connect', '/zero-out', '/disconnect', '/sources/toggl/disconnect']
-const POSTS = ['/connect/toggl', '/mapping', '/mapping/refresh', '/sync', '/zero-out', '/disconnect', '/sources/toggl/disconnect', '/signout']
+const POSTS = ['/connect/toggl', '/connect/clockify', '/mapping', '/mapping/refresh', '/sync', '/zero-out', '/disconnect', '/sources/toggl/disconnect', '/signout']
 
 describe('web routes', () => {
   let h: Harness
@@ -107,6 +107,34 @@ describe('web routes', () => {
       expect(page.html).not.toContain(alice.togglToken)
       expect(page.html).not.toContain(alice.existToken)
     }
+  })
+
+  it('connects Clockify with a key of its region; a wrong region or key is refused and nothing stored', async () => {
+    const cu = h.clockify.addUser({ key: 'clockify-key-alice-0001', name: 'Alice', region: 'euc1' })
+    h.clockify.addProject(cu, { name: 'Clockify research', clientName: 'Initech', color: '#8BC34A' })
+    const client = await signIn(alice)
+    const userId = (await idOf('alice'))!
+    await client.get('/connect')
+
+    const wrongRegion = await client.post('/connect/clockify', { clockifyKey: cu.key, clockifyRegion: 'global' })
+    expect(wrongRegion.status).toBe(400)
+    expect(wrongRegion.html).toMatch(/id="f-clockifyKey-error"[^>]*>Clockify refused this token .*Nothing was saved\./)
+    const noRegion = await client.post('/connect/clockify', { clockifyKey: cu.key, clockifyRegion: 'mars' })
+    expect(noRegion.status).toBe(400)
+    expect(text(noRegion.html)).toContain('Choose the region your Clockify data is stored in')
+    expect((await snapshot(userId)).sources.map((s) => s.source)).toEqual(['toggl'])
+
+    const ok = await client.post('/connect/clockify', { clockifyKey: cu.key, clockifyRegion: 'eu' })
+    expect(ok.location).toBe('/mapping')
+    const mapping = await client.follow(ok)
+    const words = text(mapping.html)
+    expect(words).toContain('Clockify connected (Alice): 1 project.')
+    expect(words).toMatch(/Alice's workspace · Clockify Initech Clockify research/)
+    expect(words).toMatch(/alice's workspace · Toggl Track/)
+    const stored = (await snapshot(userId)).sources.find((s) => s.source === 'clockify')!
+    expect(stored.region).toBe('eu')
+    expect(stored.credential).not.toContain(cu.key)
+    expect(mapping.html).not.toContain(cu.key)
   })
 
   it('refuses every POST without the session CSRF token, or from another site, and changes nothing', async () => {

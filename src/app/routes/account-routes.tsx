@@ -32,7 +32,7 @@ export function accountRoutes(): Hono<AppEnv> {
           </li>
           <li>It forgets what it had sent for those days.</li>
           <li>
-            It syncs at once, so every day gets the time you tracked in Toggl Track again. Values you or another app put
+            It syncs at once, so every day gets the time you tracked again. Values you or another app put
             into these attributes for those days are replaced; earlier days are not touched.
           </li>
         </ol>
@@ -73,7 +73,7 @@ export function accountRoutes(): Hono<AppEnv> {
       >
         <p>Timebridge stops syncing and deletes everything it holds about {user.existUsername}:</p>
         <ul>
-          <li>your Exist tokens and your Toggl Track token,</li>
+          <li>your Exist tokens and your Toggl Track or Clockify tokens,</li>
           <li>
             your {count(maps.length, 'mapping')} and the cached project list,
           </li>

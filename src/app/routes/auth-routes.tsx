@@ -119,7 +119,7 @@ async function signIn(c: AppContext, auth: ExistAuth, fail: (error: string) => R
   return redirectWith(c, sources.length ? '/status' : '/connect', {
     kind: 'ok',
     text: result.created
-      ? `Welcome, ${result.exist_username}. Next: connect Toggl Track.`
-      : `Signed in as ${result.exist_username}.${sources.length ? '' : ' Next: connect Toggl Track.'}`,
+      ? `Welcome, ${result.exist_username}. Next: connect Toggl Track or Clockify.`
+      : `Signed in as ${result.exist_username}.${sources.length ? '' : ' Next: connect Toggl Track or Clockify.'}`,
   })
 }

@@ -3,7 +3,7 @@ import { Hono } from 'hono'
 import { MappingConfirmPage } from '../../../views/mapping-confirm-page.tsx'
 import { MappingPage, type MappingProject, type MappingView } from '../../../views/mapping-page.tsx'
 import type { Deps } from '../../deps.ts'
-import { ApiError } from '../../http/api-client.ts'
+import { ApiError, SERVICE_LABEL } from '../../http/api-client.ts'
 import { listProjects, refreshProjects, type ProjectView } from '../../users/project-list.ts'
 import { connectedSources, type User } from '../../users/user-store.ts'
 import type { AppEnv } from '../app-env.ts'
@@ -107,5 +107,6 @@ async function mappingView(deps: Deps, user: User): Promise<MappingView> {
 }
 
 function toView(p: ProjectView): MappingProject {
-  return { ...p, gone: p.workspace === '' && p.name === '(no longer in the source)' }
+  const source = p.project.split(':')[0] as keyof typeof SERVICE_LABEL
+  return { ...p, source: SERVICE_LABEL[source] ?? source, gone: p.workspace === '' && p.name === '(no longer in the source)' }
 }

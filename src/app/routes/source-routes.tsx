@@ -1,52 +1,50 @@
-/** Connecting Toggl Track with a pasted API token, and disconnecting a source. */
+/** Connecting Toggl Track or Clockify with a pasted token (checked with the service first), and disconnecting a source. */
 import { Hono } from 'hono'
 import { and, eq } from 'drizzle-orm'
 import { ConfirmPage } from '../../../views/confirm-page.tsx'
-import { ConnectPage, type SourceState } from '../../../views/connect-page.tsx'
+import { ConnectPage, type ConnectErrors, type SourceState } from '../../../views/connect-page.tsx'
 import { sourceConnections, SOURCES, type Source } from '../../db/schema.ts'
 import type { Deps } from '../../deps.ts'
 import { SERVICE_LABEL } from '../../http/api-client.ts'
 import { InputError } from '../../sources/source-types.ts'
-import { togglReader } from '../../sources/toggl/toggl-client.ts'
 import { attributeRows, mappingRows } from '../../users/attribute-store.ts'
-import { checkSource, connectSources } from '../../users/connect-user.ts'
+import { checkClockify, checkToggl, connectSources, type CheckedSource } from '../../users/connect-user.ts'
 import { disconnectSource } from '../../users/disconnect.ts'
 import type { User } from '../../users/user-store.ts'
 import type { AppEnv } from '../app-env.ts'
-import { check, ConfirmForm, formFields, TogglTokenForm } from '../forms.ts'
+import { check, ClockifyKeyForm, ConfirmForm, formFields, TogglTokenForm } from '../forms.ts'
 import { attributeLabels } from '../mapping-plan.ts'
 import { count } from '../plain-words.ts'
 import { projectCount } from '../status-data.ts'
-import { mustUser, page, redirectWith, render } from '../web.ts'
+import { mustUser, page, redirectWith, render, type AppContext } from '../web.ts'
 
 export function sourceRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
 
   app.get('/connect', async (c) => {
     const user = mustUser(c)
-    return render(c, <ConnectPage ctx={page(c)} toggl={await sourceState(c.var.deps, user, 'toggl')} />)
+    return render(c, <ConnectPage ctx={page(c)} {...await sourceStates(c.var.deps, user)} />)
   })
 
   app.post('/connect/toggl', async (c) => {
     const user = mustUser(c)
     const { deps } = c.var
-    const again = async (error: string | undefined) =>
-      render(c, <ConnectPage ctx={page(c)} toggl={await sourceState(deps, user, 'toggl')} error={error} />, 400)
     const form = check(TogglTokenForm, await formFields(c))
-    if (!form.ok) return again(form.errors.togglToken)
-    const token = form.data.togglToken
-    let account
-    try {
-      account = await checkSource(togglReader(deps, deps.config.togglUrl, token), 'togglToken')
-    } catch (error) {
-      if (error instanceof InputError) return again(`${error.message}. Nothing was saved.`)
-      throw error
-    }
-    await connectSources(deps, user.id, [{ account, credential: token }])
-    return redirectWith(c, '/mapping', {
-      kind: 'ok',
-      text: `Toggl Track connected (${account.label}): ${count(account.projects.length, 'project')}. Now choose where each project's time goes.`,
-    })
+    const again = async (errors: ConnectErrors) =>
+      render(c, <ConnectPage ctx={page(c)} {...await sourceStates(deps, user)} errors={errors} />, 400)
+    if (!form.ok) return again(form.errors)
+    return connect(c, user, () => checkToggl(deps, form.data.togglToken), again)
+  })
+
+  app.post('/connect/clockify', async (c) => {
+    const user = mustUser(c)
+    const { deps } = c.var
+    const fields = await formFields(c)
+    const form = check(ClockifyKeyForm, fields)
+    const again = async (errors: ConnectErrors) =>
+      render(c, <ConnectPage ctx={page(c)} {...await sourceStates(deps, user)} errors={errors} region={fields.clockifyRegion} />, 400)
+    if (!form.ok) return again(form.errors)
+    return connect(c, user, () => checkClockify(deps, form.data.clockifyKey, form.data.clockifyRegion), again)
   })
 
   app.get('/sources/:source/disconnect', async (c) => {
@@ -111,6 +109,32 @@ export function sourceRoutes(): Hono<AppEnv> {
   })
 
   return app
+}
+
+/** Checks the credential with its service, then stores it; a refusal is shown next to the field. */
+async function connect(
+  c: AppContext,
+  user: User,
+  checkIt: () => Promise<CheckedSource>,
+  again: (errors: ConnectErrors) => Promise<Response>,
+): Promise<Response> {
+  let checked: CheckedSource
+  try {
+    checked = await checkIt()
+  } catch (error) {
+    if (error instanceof InputError) return again({ [error.field ?? 'form']: `${error.message}. Nothing was saved.` })
+    throw error
+  }
+  await connectSources(c.var.deps, user.id, [checked])
+  const { account } = checked
+  return redirectWith(c, '/mapping', {
+    kind: 'ok',
+    text: `${SERVICE_LABEL[account.source]} connected (${account.label}): ${count(account.projects.length, 'project')}. Now choose where each project's time goes.`,
+  })
+}
+
+async function sourceStates(deps: Deps, user: User): Promise<{ toggl: SourceState; clockify: SourceState }> {
+  return { toggl: await sourceState(deps, user, 'toggl'), clockify: await sourceState(deps, user, 'clockify') }
 }
 
 function sourceParam(raw: string): Source | undefined {
