@@ -17,11 +17,12 @@ export interface ChartSeries {
   days: ChartDay[]
 }
 
-// Units of the viewBox; the SVG scales to the column, so on a phone (about 350 px) 15 units stay about 13 px.
+// Units of the viewBox, drawn 1:1 on wide screens (max-width in app.css) and scaled down to the column on a
+// phone (about 350 px), where 15-unit text stays about 12 px.
 const ROW = 26
 const LABEL_W = 108
 const VALUE_W = 84
-const WIDTH = 400
+const WIDTH = 440
 const BAR_MAX = WIDTH - LABEL_W - VALUE_W
 
 export function DayChart(props: { series: ChartSeries }) {

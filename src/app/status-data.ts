@@ -23,7 +23,12 @@ export async function statusView(deps: Deps, user: User): Promise<StatusView> {
   const attributeLabel = new Map([...TEMPLATES.map((t) => [t.name, t.label] as const), ...status.attributes.map((a) => [a.attribute, a.label] as const)])
   const label = (attribute: string) => attributeLabel.get(attribute) ?? attribute
 
-  const mapped = [...new Set(status.mappings.map((m) => m.attribute))].sort()
+  // Templates in their usual order (Productive time first), then the user's own attributes by name.
+  const rank = (a: string) => {
+    const i = TEMPLATES.findIndex((t) => t.name === a)
+    return i < 0 ? TEMPLATES.length : i
+  }
+  const mapped = [...new Set(status.mappings.map((m) => m.attribute))].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))
   const ledger = mapped.length
     ? await deps.db
         .select()
