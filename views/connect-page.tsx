@@ -38,8 +38,8 @@ export function ConnectPage(props: {
     <Layout title="Time sources" ctx={props.ctx} nav="connect">
       <h1>Time sources</h1>
       <p>
-        Connect the service you track time in. Timebridge checks the token with the service, stores it encrypted and
-        never shows it again.
+        Connect the service you track time in. Timebridge checks the token with the service, stores
+        it encrypted and never shows it again.
       </p>
       <SourceCard state={props.toggl} action="/connect/toggl" csrf={props.ctx.csrf}>
         <Field
@@ -49,8 +49,9 @@ export function ConnectPage(props: {
           error={errors.togglToken}
           help={
             <>
-              In Toggl Track open <a href="https://track.toggl.com/profile">Profile settings</a> and scroll to{' '}
-              <strong>API Token</strong> at the bottom; click to reveal it and copy it here.
+              In Toggl Track open <a href="https://track.toggl.com/profile">Profile settings</a> and
+              scroll to <strong>API Token</strong> at the bottom; click to reveal it and copy it
+              here.
             </>
           }
         />
@@ -63,8 +64,11 @@ export function ConnectPage(props: {
           error={errors.clockifyKey}
           help={
             <>
-              In Clockify open <a href="https://app.clockify.me/manage-api-keys">Profile settings → Advanced → Manage API
-              keys</a>, generate a key and copy it here.
+              In Clockify open{' '}
+              <a href="https://app.clockify.me/manage-api-keys">
+                Profile settings → Advanced → Manage API keys
+              </a>
+              , generate a key and copy it here.
             </>
           }
         />
@@ -77,7 +81,9 @@ export function ConnectPage(props: {
               </option>
             ))}
           </select>
-          <p class="help">A key works only in its own region; pick the one your workspace's data is stored in.</p>
+          <p class="help">
+            A key works only in its own region; pick the one your workspace's data is stored in.
+          </p>
           {errors.clockifyRegion && (
             <p class="error" role="alert">
               {errors.clockifyRegion}
@@ -104,7 +110,11 @@ function SourceCard(props: { state: SourceState; action: string; csrf: string; c
           {state.label} was disconnected: {state.reason}.
         </p>
       ) : null}
-      {state.connected && <p class="muted">Paste a new one below to replace the saved one (e.g. after you reset it).</p>}
+      {state.connected && (
+        <p class="muted">
+          Paste a new one below to replace the saved one (e.g. after you reset it).
+        </p>
+      )}
       <form method="post" action={props.action}>
         <CsrfField token={props.csrf} />
         {props.children}

@@ -34,7 +34,9 @@ export function DayChart(props: { series: ChartSeries }) {
     <figure class="chart" data-attribute={series.attribute}>
       <figcaption>
         <strong>{series.label}</strong> <span class="muted">({series.attribute})</span>{' '}
-        <span class="muted">· {formatMinutes(total)} in {series.days.length} days</span>
+        <span class="muted">
+          · {formatMinutes(total)} in {series.days.length} days
+        </span>
       </figcaption>
       <svg
         viewBox={`0 0 ${WIDTH} ${height}`}
@@ -50,13 +52,19 @@ export function DayChart(props: { series: ChartSeries }) {
           return (
             <g class={`day ${state}`} data-date={d.date} data-value={d.minutes}>
               <title>{`${d.label} (${d.date}): ${d.minutes} minutes${d.minutes >= 60 ? ` = ${formatMinutes(d.minutes)}` : ''}${
-                d.error ? ` — Exist refused it: ${d.error}` : d.pending ? ' — waiting for Exist to confirm' : ''
+                d.error
+                  ? ` — Exist refused it: ${d.error}`
+                  : d.pending
+                    ? ' — waiting for Exist to confirm'
+                    : ''
               }`}</title>
               <text x={LABEL_W - 8} y={y + 18} text-anchor="end" class="day-label">
                 {d.label}
               </text>
               <rect x={LABEL_W} y={y + 3} width={BAR_MAX} height={ROW - 6} class="track" rx="3" />
-              {w > 0 && <rect x={LABEL_W} y={y + 3} width={w} height={ROW - 6} class="bar" rx="3" />}
+              {w > 0 && (
+                <rect x={LABEL_W} y={y + 3} width={w} height={ROW - 6} class="bar" rx="3" />
+              )}
               <text x={LABEL_W + BAR_MAX + 6} y={y + 18} class="value">
                 {`${d.minutes} min${d.error ? ' ✕' : d.pending ? ' …' : ''}`}
               </text>
@@ -65,7 +73,9 @@ export function DayChart(props: { series: ChartSeries }) {
         })}
       </svg>
       {series.refused && (
-        <p class="error">Another service owns this attribute in Exist now, so Timebridge stopped writing to it.</p>
+        <p class="error">
+          Another service owns this attribute in Exist now, so Timebridge stopped writing to it.
+        </p>
       )}
     </figure>
   )

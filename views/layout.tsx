@@ -49,7 +49,8 @@ export function Layout(props: { title: string; ctx: PageContext; nav?: NavKey; c
         </main>
         <footer>
           {ctx.username ? <span>Signed in to Exist as {ctx.username}. </span> : null}
-          Timebridge moves tracked time from Toggl Track and Clockify into <a href="https://exist.io/">Exist</a>.
+          Timebridge moves tracked time from Toggl Track and Clockify into{' '}
+          <a href="https://exist.io/">Exist</a>.
         </footer>
       </body>
     </html>
@@ -71,7 +72,10 @@ export function CsrfField(props: { token: string }) {
 export function FlashBox(props: { flash: Flash }) {
   const { flash } = props
   return (
-    <div class={`notice ${flash.kind === 'error' ? 'bad' : 'good'}`} role={flash.kind === 'error' ? 'alert' : 'status'}>
+    <div
+      class={`notice ${flash.kind === 'error' ? 'bad' : 'good'}`}
+      role={flash.kind === 'error' ? 'alert' : 'status'}
+    >
       <p>{flash.text}</p>
       {flash.lines && flash.lines.length > 0 && (
         <ul>
@@ -94,7 +98,9 @@ export function Field(props: {
   autocomplete?: string
 }) {
   const id = `f-${props.name}`
-  const describedBy = [props.help ? `${id}-help` : '', props.error ? `${id}-error` : ''].filter(Boolean).join(' ')
+  const describedBy = [props.help ? `${id}-help` : '', props.error ? `${id}-error` : '']
+    .filter(Boolean)
+    .join(' ')
   return (
     <div class={`field${props.error ? ' has-error' : ''}`}>
       <label for={id}>{props.label}</label>

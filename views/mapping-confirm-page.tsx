@@ -21,14 +21,17 @@ export function MappingConfirmPage(props: {
       <section class="card warning">
         {props.takeovers.map((t) => (
           <p>
-            <strong>{t.label}</strong> is filled by <strong>{t.owner}</strong> now. Exist lets one service write an
-            attribute: if you continue, Timebridge takes {t.label} over and {t.owner} can no longer write to it (you can
-            give it back on exist.io under Account → Attributes).
+            <strong>{t.label}</strong> is filled by <strong>{t.owner}</strong> now. Exist lets one
+            service write an attribute: if you continue, Timebridge takes {t.label} over and{' '}
+            {t.owner} can no longer write to it (you can give it back on exist.io under Account →
+            Attributes).
           </p>
         ))}
         <p>
-          The next sync sets <strong>{props.starting.join(', ')}</strong> for the {props.days.count} days from{' '}
-          <strong>{props.days.first}</strong> to <strong>{props.days.last}</strong> to the time you tracked. Values Exist holds for those days are replaced; earlier days are not touched.
+          The next sync sets <strong>{props.starting.join(', ')}</strong> for the {props.days.count}{' '}
+          days from <strong>{props.days.first}</strong> to <strong>{props.days.last}</strong> to the
+          time you tracked. Values Exist holds for those days are replaced; earlier days are not
+          touched.
         </p>
       </section>
       <form method="post" action="/mapping" class="actions">

@@ -44,12 +44,13 @@ export function MappingPage(props: { ctx: PageContext; view: MappingView }) {
     <Layout title="Mapping" ctx={props.ctx} nav="mapping">
       <h1>Mapping</h1>
       <p>
-        Choose the Exist attribute each project's time goes to. Several projects may feed one attribute; their minutes
-        are added up per day.
+        Choose the Exist attribute each project's time goes to. Several projects may feed one
+        attribute; their minutes are added up per day.
       </p>
       {!view.connected && (
         <p class="notice bad">
-          No time source is connected. <a href="/connect">Connect Toggl Track or Clockify</a> to see your projects.
+          No time source is connected. <a href="/connect">Connect Toggl Track or Clockify</a> to see
+          your projects.
         </p>
       )}
       {view.formError && (
@@ -66,7 +67,10 @@ export function MappingPage(props: { ctx: PageContext; view: MappingView }) {
         {view.refreshedAt && <span class="muted">Project list from {view.refreshedAt}.</span>}
       </div>
       {view.projects.length === 0 ? (
-        <p class="muted">No projects yet. Create projects in Toggl Track or Clockify, then press "Refresh projects".</p>
+        <p class="muted">
+          No projects yet. Create projects in Toggl Track or Clockify, then press "Refresh
+          projects".
+        </p>
       ) : (
         <form method="post" action="/mapping" class="mapping">
           <CsrfField token={props.ctx.csrf} />
@@ -104,13 +108,19 @@ export function MappingPage(props: { ctx: PageContext; view: MappingView }) {
   )
 }
 
-function ProjectRow(props: { p: MappingProject; options: AttributeOption[]; selected: string; error?: string | undefined }) {
+function ProjectRow(props: {
+  p: MappingProject
+  options: AttributeOption[]
+  selected: string
+  error?: string | undefined
+}) {
   const { p } = props
   const id = `map-${p.project.replace(/[^a-z0-9]/gi, '-')}`
   const templates = props.options.filter((o) => o.template)
   const own = props.options.filter((o) => !o.template)
   // A mapping to an attribute no longer offered (e.g. deleted in Exist) stays selectable so saving keeps it.
-  const unknown = props.selected && !props.options.some((o) => o.name === props.selected) ? props.selected : null
+  const unknown =
+    props.selected && !props.options.some((o) => o.name === props.selected) ? props.selected : null
   return (
     <li class={`project${props.error ? ' has-error' : ''}`}>
       <label for={id} class="project-name">
@@ -176,6 +186,9 @@ export function groupProjects(projects: MappingProject[]): WorkspaceGroup[] {
     if (!cl) ws.clients.push((cl = { client: p.client, projects: [] }))
     cl.projects.push(p)
   }
-  for (const ws of out) ws.clients.sort((a, b) => (a.client === null ? 1 : b.client === null ? -1 : a.client.localeCompare(b.client)))
+  for (const ws of out)
+    ws.clients.sort((a, b) =>
+      a.client === null ? 1 : b.client === null ? -1 : a.client.localeCompare(b.client),
+    )
   return out
 }

@@ -1,14 +1,19 @@
 /** Sign in: "Sign in with Exist" (OAuth) when a client is configured, otherwise an Exist personal token. */
 import { CsrfField, Field, Layout, type PageContext } from './layout.tsx'
 
-export function SignInPage(props: { ctx: PageContext; oauth: boolean; error?: string | undefined }) {
+export function SignInPage(props: {
+  ctx: PageContext
+  oauth: boolean
+  error?: string | undefined
+}) {
   return (
     <Layout title="Sign in" ctx={props.ctx}>
       <section class="hero">
         <h1>Your tracked time, in Exist</h1>
         <p>
-          Timebridge reads your Toggl Track or Clockify time entries every hour and keeps Exist's Productive time, Watching TV,
-          Time gaming and other duration attributes equal to what you tracked, day by day, for the last two weeks.
+          Timebridge reads your Toggl Track or Clockify time entries every hour and keeps Exist's
+          Productive time, Watching TV, Time gaming and other duration attributes equal to what you
+          tracked, day by day, for the last two weeks.
         </p>
       </section>
       {props.oauth ? (
@@ -19,7 +24,10 @@ export function SignInPage(props: { ctx: PageContext; oauth: boolean; error?: st
               {props.error}
             </p>
           )}
-          <p>Exist asks you to allow Timebridge to read and write your Productivity and Media attributes.</p>
+          <p>
+            Exist asks you to allow Timebridge to read and write your Productivity and Media
+            attributes.
+          </p>
           <p>
             <a class="button primary" href="/auth/exist">
               Sign in with Exist
@@ -38,9 +46,10 @@ export function SignInPage(props: { ctx: PageContext; oauth: boolean; error?: st
               error={props.error}
               help={
                 <>
-                  In Exist, open <a href="https://exist.io/account/apps/">Account → Developer clients</a>, create a
-                  client, and copy the personal token shown for your own account. It is stored encrypted and never
-                  shown again.
+                  In Exist, open{' '}
+                  <a href="https://exist.io/account/apps/">Account → Developer clients</a>, create a
+                  client, and copy the personal token shown for your own account. It is stored
+                  encrypted and never shown again.
                 </>
               }
             />

@@ -35,7 +35,9 @@ export function StatusPage(props: { ctx: PageContext; view: StatusView }) {
         <dl>
           <div>
             <dt>Last run</dt>
-            <dd>{view.lastRun ? `${view.lastRun.when}: ${view.lastRun.headline}` : 'No run yet'}</dd>
+            <dd>
+              {view.lastRun ? `${view.lastRun.when}: ${view.lastRun.headline}` : 'No run yet'}
+            </dd>
           </div>
           <div>
             <dt>Next run</dt>
@@ -55,7 +57,9 @@ export function StatusPage(props: { ctx: PageContext; view: StatusView }) {
           </button>
           <p class="progress" hidden aria-live="polite">
             <span class="spinner" aria-hidden="true"></span>
-            <span class="progress-text">Syncing: reading your tracked time, then sending changed days to Exist…</span>
+            <span class="progress-text">
+              Syncing: reading your tracked time, then sending changed days to Exist…
+            </span>
           </p>
         </form>
       </section>
@@ -85,8 +89,8 @@ export function StatusPage(props: { ctx: PageContext; view: StatusView }) {
         <section class="card">
           <h2>What Exist holds from Timebridge</h2>
           <p class="muted">
-            Minutes per day over the last {view.charts[0]!.days.length} days. "…" marks a day waiting for the next run
-            or for Exist's confirmation.
+            Minutes per day over the last {view.charts[0]!.days.length} days. "…" marks a day
+            waiting for the next run or for Exist's confirmation.
           </p>
           {view.charts.map((s) => (
             <DayChart series={s} />

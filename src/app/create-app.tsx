@@ -49,7 +49,9 @@ export function createApp(deps: Deps, opts: AppOptions = {}): Hono<AppEnv> {
       },
       xFrameOptions: 'DENY',
       referrerPolicy: 'same-origin',
-      strictTransportSecurity: deps.config.publicUrl.startsWith('https://') ? 'max-age=31536000' : false,
+      strictTransportSecurity: deps.config.publicUrl.startsWith('https://')
+        ? 'max-age=31536000'
+        : false,
     }),
   )
 
@@ -67,7 +69,8 @@ export function createApp(deps: Deps, opts: AppOptions = {}): Hono<AppEnv> {
       if (row && row.existUsername === session.x) user = row
       else session = newSession(now)
     }
-    if (needsRenewal(session, now)) await writeSession(c, deps.box, deps.config.publicUrl, { ...session, t: now })
+    if (needsRenewal(session, now))
+      await writeSession(c, deps.box, deps.config.publicUrl, { ...session, t: now })
     c.set('session', session)
     c.set('user', user)
     c.set('csrf', await csrfToken(deps.box, session))
@@ -81,7 +84,8 @@ export function createApp(deps: Deps, opts: AppOptions = {}): Hono<AppEnv> {
     }
     await next()
     // Pages carry CSRF tokens and personal data: never cache them.
-    if (c.res.headers.get('Content-Type')?.startsWith('text/html')) c.header('Cache-Control', 'no-store')
+    if (c.res.headers.get('Content-Type')?.startsWith('text/html'))
+      c.header('Cache-Control', 'no-store')
   })
 
   // Every POST carries the session's CSRF token; cross-site posts are refused before that.
@@ -96,11 +100,18 @@ export function createApp(deps: Deps, opts: AppOptions = {}): Hono<AppEnv> {
         c,
         <MessagePage ctx={page(c)} title="This form has expired">
           <p>
-            Timebridge could not verify that this form came from its own page (the page was open too long, you signed
-            in or out in another tab, or another site sent it). Nothing was changed.
+            Timebridge could not verify that this form came from its own page (the page was open too
+            long, you signed in or out in another tab, or another site sent it). Nothing was
+            changed.
           </p>
           <p>
-            <a href={c.req.header('Referer')?.startsWith(deps.config.publicUrl) ? c.req.header('Referer') : '/'}>
+            <a
+              href={
+                c.req.header('Referer')?.startsWith(deps.config.publicUrl)
+                  ? c.req.header('Referer')
+                  : '/'
+              }
+            >
               Go back
             </a>
             , reload the page and try again.
@@ -135,7 +146,10 @@ export function createApp(deps: Deps, opts: AppOptions = {}): Hono<AppEnv> {
     ),
   )
   app.onError((error, c) => {
-    deps.log.error('web_error', { path: c.req.path, error: error instanceof Error ? error.message : String(error) })
+    deps.log.error('web_error', {
+      path: c.req.path,
+      error: error instanceof Error ? error.message : String(error),
+    })
     return render(
       c,
       <MessagePage ctx={page(c)} title="Something went wrong">

@@ -38,7 +38,9 @@ export const ExistTokenForm = z.object({ existToken: token('Exist token', 8) })
 export const TogglTokenForm = z.object({ togglToken: token('Toggl Track API token', 8) })
 export const ClockifyKeyForm = z.object({
   clockifyKey: token('Clockify API key', 8),
-  clockifyRegion: z.enum(['global', 'eu', 'us', 'uk', 'au'], { error: 'Choose the region your Clockify data is stored in' }),
+  clockifyRegion: z.enum(['global', 'eu', 'us', 'uk', 'au'], {
+    error: 'Choose the region your Clockify data is stored in',
+  }),
 })
 export const ConfirmForm = z.object({
   confirm: z.literal('yes', { error: 'Confirm on the confirmation page first' }),
@@ -48,26 +50,32 @@ const PROJECT = /^(toggl|clockify):[A-Za-z0-9_-]{1,64}$/
 const ATTRIBUTE = /^[a-z0-9_]{1,100}$/
 
 /** `map[toggl:123]=productive_min` fields into project → attribute (null: not synced). */
-export const MappingForm = z
-  .record(z.string(), z.string())
-  .transform((fields, ctx) => {
-    const out = new Map<string, string | null>()
-    for (const [key, value] of Object.entries(fields)) {
-      const m = /^map\[(.+)\]$/.exec(key)
-      if (!m) continue
-      const project = m[1]!
-      if (!PROJECT.test(project)) {
-        ctx.addIssue({ code: 'custom', path: [project], message: 'Unknown project' })
-        continue
-      }
-      if (value !== '' && !ATTRIBUTE.test(value)) {
-        ctx.addIssue({ code: 'custom', path: [project], message: 'Choose an attribute from the list' })
-        continue
-      }
-      out.set(project, value === '' ? null : value)
+export const MappingForm = z.record(z.string(), z.string()).transform((fields, ctx) => {
+  const out = new Map<string, string | null>()
+  for (const [key, value] of Object.entries(fields)) {
+    const m = /^map\[(.+)\]$/.exec(key)
+    if (!m) continue
+    const project = m[1]!
+    if (!PROJECT.test(project)) {
+      ctx.addIssue({ code: 'custom', path: [project], message: 'Unknown project' })
+      continue
     }
-    if (out.size === 0 && ctx.issues.length === 0) {
-      ctx.addIssue({ code: 'custom', path: ['form'], message: 'The form had no projects in it; reload the page' })
+    if (value !== '' && !ATTRIBUTE.test(value)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [project],
+        message: 'Choose an attribute from the list',
+      })
+      continue
     }
-    return { selections: out, confirmed: fields.confirmed === 'yes' }
-  })
+    out.set(project, value === '' ? null : value)
+  }
+  if (out.size === 0 && ctx.issues.length === 0) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['form'],
+      message: 'The form had no projects in it; reload the page',
+    })
+  }
+  return { selections: out, confirmed: fields.confirmed === 'yes' }
+})

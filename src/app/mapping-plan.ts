@@ -20,7 +20,11 @@ export interface Options {
 
 /** The six templates plus the user's own duration attributes, each with the other service filling it (if any). */
 export async function attributeOptions(deps: Deps, user: User): Promise<Options> {
-  const ours = new Set((await attributeRows(deps.db, user.id)).filter((a) => a.status === 'owned').map((a) => a.attribute))
+  const ours = new Set(
+    (await attributeRows(deps.db, user.id))
+      .filter((a) => a.status === 'owned')
+      .map((a) => a.attribute),
+  )
   let listed: Awaited<ReturnType<Awaited<ReturnType<typeof existFor>>['attributes']>> = []
   let note: string | undefined
   try {
@@ -83,10 +87,17 @@ export async function planMapping(
     }
     if (to !== known.attribute) changes.push({ project, from: known.attribute, to })
   }
-  const ours = new Set((await attributeRows(deps.db, user.id)).filter((a) => a.status === 'owned').map((a) => a.attribute))
-  const startingNames = [...new Set(changes.map((c) => c.to).filter((a): a is string => a !== null && !ours.has(a)))]
+  const ours = new Set(
+    (await attributeRows(deps.db, user.id))
+      .filter((a) => a.status === 'owned')
+      .map((a) => a.attribute),
+  )
+  const startingNames = [
+    ...new Set(changes.map((c) => c.to).filter((a): a is string => a !== null && !ours.has(a))),
+  ]
   const starting = startingNames.map(
-    (name) => options.find((o) => o.name === name) ?? { name, label: name, template: false, owner: null },
+    (name) =>
+      options.find((o) => o.name === name) ?? { name, label: name, template: false, owner: null },
   )
   return { changes, starting, takeovers: starting.filter((o) => o.owner !== null), errors }
 }
@@ -103,7 +114,12 @@ export interface Applied {
 }
 
 /** Applies the changes one project at a time (each atomic); a failure is reported against its project. */
-export async function applyPlan(deps: Deps, user: User, plan: Plan, options: AttributeOption[]): Promise<Applied> {
+export async function applyPlan(
+  deps: Deps,
+  user: User,
+  plan: Plan,
+  options: AttributeOption[],
+): Promise<Applied> {
   const label = (name: string) => options.find((o) => o.name === name)?.label ?? name
   const lines: string[] = []
   const errors: Record<string, string> = {}
@@ -113,15 +129,27 @@ export async function applyPlan(deps: Deps, user: User, plan: Plan, options: Att
     try {
       const result = await mapProject(deps, user.id, change.project, change.to)
       saved++
-      if (result.took_over_from) lines.push(`Timebridge took ${label(change.to!)} over from ${result.took_over_from}.`)
-      if (change.to && plan.starting.some((s) => s.name === change.to) && !started.includes(change.to)) started.push(change.to)
+      if (result.took_over_from)
+        lines.push(`Timebridge took ${label(change.to!)} over from ${result.took_over_from}.`)
+      if (
+        change.to &&
+        plan.starting.some((s) => s.name === change.to) &&
+        !started.includes(change.to)
+      )
+        started.push(change.to)
       for (const r of result.released) {
-        lines.push(`${label(r)} is no longer synced; Exist keeps the values it has (use Zero Out before unmapping to clear them).`)
+        lines.push(
+          `${label(r)} is no longer synced; Exist keeps the values it has (use Zero Out before unmapping to clear them).`,
+        )
       }
-      for (const p of result.problems) lines.push(`Exist did not take ${p} back cleanly; it may still list Timebridge as its source.`)
+      for (const p of result.problems)
+        lines.push(
+          `Exist did not take ${p} back cleanly; it may still list Timebridge as its source.`,
+        )
     } catch (error) {
       if (error instanceof InputError || error instanceof ApiError) {
-        errors[change.project] = error instanceof ApiError ? plainError(error.message) : error.message
+        errors[change.project] =
+          error instanceof ApiError ? plainError(error.message) : error.message
         continue
       }
       throw error

@@ -7,30 +7,54 @@ const SERVICE = '(Toggl Track|Clockify|Exist)'
 const RULES: [RegExp, (m: RegExpExecArray) => string][] = [
   [
     /^Exist refused the saved token/,
-    () => 'Exist no longer accepts Timebridge’s access (the token was revoked or expired). Sign out and sign in again to resume syncing.',
+    () =>
+      'Exist no longer accepts Timebridge’s access (the token was revoked or expired). Sign out and sign in again to resume syncing.',
   ],
-  [/^Exist refused to refresh the token|cannot be refreshed/, () => 'Exist would not renew Timebridge’s access. Sign out and sign in again to resume syncing.'],
+  [
+    /^Exist refused to refresh the token|cannot be refreshed/,
+    () =>
+      'Exist would not renew Timebridge’s access. Sign out and sign in again to resume syncing.',
+  ],
   [
     new RegExp(`^${SERVICE} was disconnected: .*refused the saved token`),
-    (m) => `${m[1]} was disconnected because it no longer accepts the saved API token. Paste a new one on the Sources page.`,
+    (m) =>
+      `${m[1]} was disconnected because it no longer accepts the saved API token. Paste a new one on the Sources page.`,
   ],
   [
     new RegExp(`^${SERVICE} refused the saved token`),
-    (m) => `${m[1]} no longer accepts the saved API token, so it was disconnected. Paste a new one on the Sources page.`,
+    (m) =>
+      `${m[1]} no longer accepts the saved API token, so it was disconnected. Paste a new one on the Sources page.`,
   ],
   [
     new RegExp(`^${SERVICE} API quota is spent`),
-    (m) => `${m[1]}’s hourly request allowance is used up. Timebridge waits and tries again at a later run.`,
+    (m) =>
+      `${m[1]}’s hourly request allowance is used up. Timebridge waits and tries again at a later run.`,
   ],
-  [new RegExp(`^${SERVICE} rate limit reached`), (m) => `${m[1]} asked Timebridge to slow down. The next run tries again.`],
-  [new RegExp(`^${SERVICE} did not answer`), (m) => `${m[1]} could not be reached. The next run tries again.`],
-  [new RegExp(`^${SERVICE} failed on .*\\(HTTP (5\\d\\d)\\)`), (m) => `${m[1]} had a server error (HTTP ${m[2]}). The next run tries again.`],
+  [
+    new RegExp(`^${SERVICE} rate limit reached`),
+    (m) => `${m[1]} asked Timebridge to slow down. The next run tries again.`,
+  ],
+  [
+    new RegExp(`^${SERVICE} did not answer`),
+    (m) => `${m[1]} could not be reached. The next run tries again.`,
+  ],
+  [
+    new RegExp(`^${SERVICE} failed on .*\\(HTTP (5\\d\\d)\\)`),
+    (m) => `${m[1]} had a server error (HTTP ${m[2]}). The next run tries again.`,
+  ],
   [
     new RegExp(`^${SERVICE} answered .* with an unexpected response`),
-    (m) => `${m[1]} sent an answer Timebridge does not understand. The next run tries again; if this stays, please report it.`,
+    (m) =>
+      `${m[1]} sent an answer Timebridge does not understand. The next run tries again; if this stays, please report it.`,
   ],
-  [/^Another run for this user is under way/, () => 'Another run was already under way; it finishes by itself.'],
-  [/^waiting for the API quota to reset/, () => 'Waiting for an API allowance to reset before running again.'],
+  [
+    /^Another run for this user is under way/,
+    () => 'Another run was already under way; it finishes by itself.',
+  ],
+  [
+    /^waiting for the API quota to reset/,
+    () => 'Waiting for an API allowance to reset before running again.',
+  ],
   [/^Syncing is stopped: (.*)$/, (m) => `Syncing is stopped: ${plainError(m[1]!)}`],
 ]
 
@@ -44,7 +68,8 @@ export function plainError(message: string): string {
 
 /** Exist's refusal of one value, e.g. `unauthorised: Attribute 'x' does not belong to this service`. */
 export function plainRefusal(error: string): string {
-  if (/unauthorised|does not belong/.test(error)) return 'another service owns this attribute in Exist now'
+  if (/unauthorised|does not belong/.test(error))
+    return 'another service owns this attribute in Exist now'
   return error.replace(/^[a-z_]+: /, '')
 }
 
@@ -55,15 +80,27 @@ export const TRIGGER_LABEL: Record<string, string> = {
   queue: 'hourly run',
 }
 
-export function runHeadline(run: Pick<RunView, 'status' | 'summary' | 'error'>): { tone: 'good' | 'warn' | 'bad'; text: string } {
+export function runHeadline(run: Pick<RunView, 'status' | 'summary' | 'error'>): {
+  tone: 'good' | 'warn' | 'bad'
+  text: string
+} {
   const { written, pending } = run.summary
   const sent = written.increment + written.update
   const why = run.error ? plainError(run.error) : ''
   switch (run.status) {
     case 'ok':
-      return { tone: 'good', text: sent === 0 ? 'Done; Exist was already up to date' : `Done; ${count(sent, 'value')} changed in Exist` }
+      return {
+        tone: 'good',
+        text:
+          sent === 0
+            ? 'Done; Exist was already up to date'
+            : `Done; ${count(sent, 'value')} changed in Exist`,
+      }
     case 'partial':
-      return { tone: 'warn', text: `Partly done; ${count(pending, 'value')} still waiting for Exist` }
+      return {
+        tone: 'warn',
+        text: `Partly done; ${count(pending, 'value')} still waiting for Exist`,
+      }
     case 'deferred':
       return { tone: 'warn', text: `Paused: ${why}` }
     case 'skipped':

@@ -43,11 +43,18 @@ export function randomId(bytes = 18): string {
 /** Cookie names and flags for this deployment (Secure and the __Host- prefix only over https). */
 export function cookieJar(publicUrl: string) {
   const secure = publicUrl.startsWith('https://')
-  const base: CookieOptions = { path: '/', httpOnly: true, sameSite: 'Lax', secure, ...(secure ? { prefix: 'host' as const } : {}) }
+  const base: CookieOptions = {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'Lax',
+    secure,
+    ...(secure ? { prefix: 'host' as const } : {}),
+  }
   const prefix = secure ? ('host' as const) : undefined
   return {
     get: (c: Context, name: string) => getCookie(c, name, prefix),
-    set: (c: Context, name: string, value: string, maxAge: number) => setCookie(c, name, value, { ...base, maxAge }),
+    set: (c: Context, name: string, value: string, maxAge: number) =>
+      setCookie(c, name, value, { ...base, maxAge }),
     delete: (c: Context, name: string) => deleteCookie(c, name, base),
   }
 }
@@ -57,7 +64,12 @@ export async function seal(box: SecretBox, purpose: string, data: unknown): Prom
   return `${payload}.${await box.sign(`${purpose}:${payload}`)}`
 }
 
-export async function unseal<S extends z.ZodType>(box: SecretBox, purpose: string, value: string | undefined, shape: S) {
+export async function unseal<S extends z.ZodType>(
+  box: SecretBox,
+  purpose: string,
+  value: string | undefined,
+  shape: S,
+) {
   if (!value) return undefined
   const [payload, signature, extra] = value.split('.')
   if (!payload || !signature || extra !== undefined) return undefined
@@ -74,7 +86,11 @@ export const SESSION_COOKIE = 'tb_session'
 export const FLASH_COOKIE = 'tb_flash'
 export const OAUTH_STATE_COOKIE = 'tb_oauth_state'
 
-export async function readSession(box: SecretBox, raw: string | undefined, now: number): Promise<Session | undefined> {
+export async function readSession(
+  box: SecretBox,
+  raw: string | undefined,
+  now: number,
+): Promise<Session | undefined> {
   const data = await unseal(box, 'session', raw, SessionShape)
   if (!data || data.t > now + 60_000 || now - data.t > SESSION_MAX_AGE_S * 1000) return undefined
   return { ...data, fresh: false }
@@ -88,16 +104,29 @@ export function needsRenewal(session: Session, now: number): boolean {
   return session.fresh || now - session.t > RENEW_AFTER_MS
 }
 
-export async function writeSession(c: Context, box: SecretBox, publicUrl: string, session: Session): Promise<void> {
+export async function writeSession(
+  c: Context,
+  box: SecretBox,
+  publicUrl: string,
+  session: Session,
+): Promise<void> {
   const { fresh: _fresh, ...data } = session
   cookieJar(publicUrl).set(c, SESSION_COOKIE, await seal(box, 'session', data), SESSION_MAX_AGE_S)
 }
 
-export async function readFlash(box: SecretBox, raw: string | undefined): Promise<Flash | undefined> {
+export async function readFlash(
+  box: SecretBox,
+  raw: string | undefined,
+): Promise<Flash | undefined> {
   return unseal(box, 'flash', raw, FlashShape)
 }
 
-export async function writeFlash(c: Context, box: SecretBox, publicUrl: string, flash: Flash): Promise<void> {
+export async function writeFlash(
+  c: Context,
+  box: SecretBox,
+  publicUrl: string,
+  flash: Flash,
+): Promise<void> {
   cookieJar(publicUrl).set(c, FLASH_COOKIE, await seal(box, 'flash', flash), 300)
 }
 
@@ -106,7 +135,12 @@ export function csrfToken(box: SecretBox, session: Session): Promise<string> {
   return box.sign(`csrf:${session.n}`)
 }
 
-export async function checkCsrf(box: SecretBox, session: Session, token: unknown): Promise<boolean> {
-  if (session.fresh || typeof token !== 'string' || token.length === 0 || token.length > 200) return false
+export async function checkCsrf(
+  box: SecretBox,
+  session: Session,
+  token: unknown,
+): Promise<boolean> {
+  if (session.fresh || typeof token !== 'string' || token.length === 0 || token.length > 200)
+    return false
   return box.verify(`csrf:${session.n}`, token)
 }

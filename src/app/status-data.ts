@@ -11,7 +11,16 @@ import { userStatus } from '../users/user-status.ts'
 import type { User } from '../users/user-store.ts'
 import type { ChartSeries } from '../../views/day-chart.tsx'
 import type { RunRow, StatusView } from '../../views/status-page.tsx'
-import { count, localTime, longDate, plainError, plainRefusal, runHeadline, shortDate, TRIGGER_LABEL } from './plain-words.ts'
+import {
+  count,
+  localTime,
+  longDate,
+  plainError,
+  plainRefusal,
+  runHeadline,
+  shortDate,
+  TRIGGER_LABEL,
+} from './plain-words.ts'
 
 const RUNS_SHOWN = 10
 
@@ -20,7 +29,10 @@ export async function statusView(deps: Deps, user: User): Promise<StatusView> {
   const status = await userStatus(deps, user, RUNS_SHOWN)
   const window = localWindow(now, user.timezone, deps.config.syncDays)
   // Runs may name attributes no longer synced: fall back to the template labels.
-  const attributeLabel = new Map([...TEMPLATES.map((t) => [t.name, t.label] as const), ...status.attributes.map((a) => [a.attribute, a.label] as const)])
+  const attributeLabel = new Map([
+    ...TEMPLATES.map((t) => [t.name, t.label] as const),
+    ...status.attributes.map((a) => [a.attribute, a.label] as const),
+  ])
   const label = (attribute: string) => attributeLabel.get(attribute) ?? attribute
 
   // Templates in their usual order (Productive time first), then the user's own attributes by name.
@@ -28,7 +40,9 @@ export async function statusView(deps: Deps, user: User): Promise<StatusView> {
     const i = TEMPLATES.findIndex((t) => t.name === a)
     return i < 0 ? TEMPLATES.length : i
   }
-  const mapped = [...new Set(status.mappings.map((m) => m.attribute))].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))
+  const mapped = [...new Set(status.mappings.map((m) => m.attribute))].sort(
+    (a, b) => rank(a) - rank(b) || a.localeCompare(b),
+  )
   const ledger = mapped.length
     ? await deps.db
         .select()
@@ -60,24 +74,31 @@ export async function statusView(deps: Deps, user: User): Promise<StatusView> {
   }))
 
   const problems: string[] = []
-  if (!user.syncing) problems.push(plainError(user.stoppedReason ?? 'Exist refused the saved token'))
+  if (!user.syncing)
+    problems.push(plainError(user.stoppedReason ?? 'Exist refused the saved token'))
   for (const s of status.sources) {
     if (!s.connected && s.reason) problems.push(plainError(s.reason))
   }
   for (const a of status.attributes) {
     if (a.status === 'refused') {
-      problems.push(`${a.label}: another service took this attribute over in Exist, so Timebridge stopped writing to it. Map a project to it again to take it back.`)
+      problems.push(
+        `${a.label}: another service took this attribute over in Exist, so Timebridge stopped writing to it. Map a project to it again to take it back.`,
+      )
     }
   }
   for (const attribute of mapped) {
     const refused = ledger.filter((r) => r.attribute === attribute && r.error)
     const last = refused.at(-1)
     if (last?.error && !/does not belong|unauthorised/.test(last.error)) {
-      problems.push(`Exist refused ${count(refused.length, 'day')} of ${label(attribute)} (e.g. ${longDate(last.date)}: ${plainRefusal(last.error)}). The next run tries again.`)
+      problems.push(
+        `Exist refused ${count(refused.length, 'day')} of ${label(attribute)} (e.g. ${longDate(last.date)}: ${plainRefusal(last.error)}). The next run tries again.`,
+      )
     }
   }
   if (user.retryAfter && user.retryAfter.getTime() > now) {
-    problems.push(`An API asked Timebridge to wait: no run before ${localTime(user.retryAfter.getTime(), user.timezone, now)}.`)
+    problems.push(
+      `An API asked Timebridge to wait: no run before ${localTime(user.retryAfter.getTime(), user.timezone, now)}.`,
+    )
   }
 
   const runs = status.runs.map((r) => runRow(r, user.timezone, now, label))
@@ -106,7 +127,12 @@ export function nextRunText(deps: Deps, user: User): string | null {
   cron.stop()
   if (!next) return null
   const minutes = Math.max(0, Math.round((next.getTime() - now) / 60_000))
-  const wait = minutes < 60 ? `${minutes} min` : minutes < 48 * 60 ? `${Math.round(minutes / 60)} h` : `${Math.round(minutes / 1440)} days`
+  const wait =
+    minutes < 60
+      ? `${minutes} min`
+      : minutes < 48 * 60
+        ? `${Math.round(minutes / 60)} h`
+        : `${Math.round(minutes / 1440)} days`
   return `${localTime(next.getTime(), user.timezone, now)} (in ${wait})`
 }
 
@@ -114,31 +140,46 @@ function runRow(run: RunView, zone: string, now: number, label: (a: string) => s
   const { summary } = run
   const head = runHeadline(run)
   const reads = Object.entries(summary.read).map(
-    ([source, n]) => `${count(n ?? 0, 'time entry', 'time entries')} from ${SERVICE_LABEL[source as keyof typeof SERVICE_LABEL] ?? source}`,
+    ([source, n]) =>
+      `${count(n ?? 0, 'time entry', 'time entries')} from ${SERVICE_LABEL[source as keyof typeof SERVICE_LABEL] ?? source}`,
   )
   const { increment, update } = summary.written
   const details = [
-    ...summary.refused.map((r) => `Exist refused ${label(r.attribute)} on ${longDate(r.date)}: ${plainRefusal(r.error)}.`),
+    ...summary.refused.map(
+      (r) =>
+        `Exist refused ${label(r.attribute)} on ${longDate(r.date)}: ${plainRefusal(r.error)}.`,
+    ),
     ...summary.notes.map((n) => plainError(n)),
   ]
-  if (summary.pending > 0 && run.status !== 'partial') details.push(`${count(summary.pending, 'value')} still waiting for Exist.`)
+  if (summary.pending > 0 && run.status !== 'partial')
+    details.push(`${count(summary.pending, 'value')} still waiting for Exist.`)
   return {
     id: run.id,
     when: localTime(Date.parse(run.started_at), zone, now),
     trigger: TRIGGER_LABEL[run.trigger] ?? run.trigger,
     tone: head.tone,
     headline: head.text,
-    read: reads.length ? `Read ${reads.join(' and ')}.` : run.status === 'ok' ? 'No mapped project to read.' : '',
+    read: reads.length
+      ? `Read ${reads.join(' and ')}.`
+      : run.status === 'ok'
+        ? 'No mapped project to read.'
+        : '',
     sent:
       increment + update === 0
-        ? run.status === 'ok' || run.status === 'partial' ? 'Sent nothing to Exist.' : ''
+        ? run.status === 'ok' || run.status === 'partial'
+          ? 'Sent nothing to Exist.'
+          : ''
         : `Sent ${count(increment + update, 'day value')} to Exist (${update} as totals, ${increment} as additions).`,
     details,
   }
 }
 
 /** Number of cached projects per source, for the Sources page. */
-export async function projectCount(deps: Deps, userId: number, source: 'toggl' | 'clockify'): Promise<number> {
+export async function projectCount(
+  deps: Deps,
+  userId: number,
+  source: 'toggl' | 'clockify',
+): Promise<number> {
   const rows = await deps.db
     .select({ project: projects.project })
     .from(projects)

@@ -10,7 +10,11 @@ export type AppContext = Context<AppEnv>
 
 export function page(c: AppContext): PageContext {
   // An error inside the session middleware leaves the variables unset: render without them.
-  return { username: c.var.user?.existUsername ?? null, csrf: c.var.csrf ?? '', flash: c.var.flash ?? null }
+  return {
+    username: c.var.user?.existUsername ?? null,
+    csrf: c.var.csrf ?? '',
+    flash: c.var.flash ?? null,
+  }
 }
 
 /** The middleware turned anonymous requests away before any route that calls this. */
@@ -20,7 +24,11 @@ export function mustUser(c: AppContext): User {
   return user
 }
 
-export function render(c: AppContext, node: Child, status: 200 | 400 | 403 | 404 | 409 | 500 | 502 = 200): Response {
+export function render(
+  c: AppContext,
+  node: Child,
+  status: 200 | 400 | 403 | 404 | 409 | 500 | 502 = 200,
+): Response {
   return c.html(`<!doctype html>${String(node)}`, status)
 }
 
@@ -32,7 +40,10 @@ export async function redirectWith(c: AppContext, path: string, flash: Flash): P
 }
 
 /** A new session (new nonce, so a CSRF token or cookie seen before sign-in is worthless after it). */
-export async function startSession(c: AppContext, user: { id: number; existUsername: string } | undefined): Promise<void> {
+export async function startSession(
+  c: AppContext,
+  user: { id: number; existUsername: string } | undefined,
+): Promise<void> {
   const { deps } = c.var
   await writeSession(c, deps.box, deps.config.publicUrl, newSession(deps.now(), user))
 }

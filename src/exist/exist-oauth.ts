@@ -4,7 +4,12 @@ import { createApiClient, type HttpDeps } from '../http/api-client.ts'
 import { OAuthToken } from './exist-schemas.ts'
 
 /** Read and write for the two groups our templates live in (Productivity, Media); nothing else. */
-export const EXIST_SCOPES = ['media_read', 'media_write', 'productivity_read', 'productivity_write'] as const
+export const EXIST_SCOPES = [
+  'media_read',
+  'media_write',
+  'productivity_read',
+  'productivity_write',
+] as const
 
 export type OAuthClient = NonNullable<Config['existOAuth']>
 
@@ -15,7 +20,8 @@ export interface TokenPair {
   expiresAt: number
 }
 
-export const redirectUri = (config: Pick<Config, 'publicUrl'>) => `${config.publicUrl}/auth/exist/callback`
+export const redirectUri = (config: Pick<Config, 'publicUrl'>) =>
+  `${config.publicUrl}/auth/exist/callback`
 
 export function authorizeUrl(config: Config, client: OAuthClient, state: string): string {
   const query = new URLSearchParams({
@@ -62,7 +68,12 @@ async function tokenRequest(
 ): Promise<TokenPair> {
   const call = createApiClient(deps, 'exist', `${deps.config.existUrl}/oauth2`, {})
   // Client credentials travel in the form body, as Exist's docs show; never retried (a code is single-use).
-  const { data } = await call({ method: 'POST', path: '/access_token', body: new URLSearchParams(form), schema: OAuthToken })
+  const { data } = await call({
+    method: 'POST',
+    path: '/access_token',
+    body: new URLSearchParams(form),
+    schema: OAuthToken,
+  })
   return {
     token: data.access_token,
     refreshToken: data.refresh_token,

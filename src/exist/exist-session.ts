@@ -18,7 +18,11 @@ export class RefreshRefused extends ApiError {
 export async function existFor(deps: Deps, user: User): Promise<ExistClient> {
   let token = await deps.box.open(user.existToken, PURPOSE.existToken)
   const expiresAt = user.existTokenExpiresAt?.getTime()
-  if (user.existAuth === 'oauth' && expiresAt !== undefined && expiresAt - deps.now() < REFRESH_BEFORE_MS) {
+  if (
+    user.existAuth === 'oauth' &&
+    expiresAt !== undefined &&
+    expiresAt - deps.now() < REFRESH_BEFORE_MS
+  ) {
     try {
       token = await refreshExistToken(deps, user)
     } catch (error) {
@@ -38,10 +42,18 @@ export async function existFor(deps: Deps, user: User): Promise<ExistClient> {
 export async function refreshExistToken(deps: Deps, user: User): Promise<string> {
   const client = deps.config.existOAuth
   if (user.existAuth !== 'oauth' || !user.existRefreshToken) {
-    throw new RefreshRefused('exist', 'auth', 'Exist refused the saved token and it cannot be refreshed')
+    throw new RefreshRefused(
+      'exist',
+      'auth',
+      'Exist refused the saved token and it cannot be refreshed',
+    )
   }
   if (!client) {
-    throw new RefreshRefused('exist', 'auth', 'Exist token needs refreshing but EXIST_CLIENT_ID/EXIST_CLIENT_SECRET are not set')
+    throw new RefreshRefused(
+      'exist',
+      'auth',
+      'Exist token needs refreshing but EXIST_CLIENT_ID/EXIST_CLIENT_SECRET are not set',
+    )
   }
   const refreshToken = await deps.box.open(user.existRefreshToken, PURPOSE.existRefresh)
   let pair
@@ -54,7 +66,12 @@ export async function refreshExistToken(deps: Deps, user: User): Promise<string>
         return deps.box.open(current.existToken, PURPOSE.existToken)
       }
       // An invalid_grant answer (400) means the same as a 401 here: this pair is dead.
-      throw new RefreshRefused('exist', 'auth', `Exist refused to refresh the token (HTTP ${error.status ?? '?'})`, error.status)
+      throw new RefreshRefused(
+        'exist',
+        'auth',
+        `Exist refused to refresh the token (HTTP ${error.status ?? '?'})`,
+        error.status,
+      )
     }
     throw error
   }

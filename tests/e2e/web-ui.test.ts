@@ -38,7 +38,11 @@ describe('web UI in Chromium', { timeout: 30_000 }, () => {
     fakes = await startFakes(now)
     sample = loadSampleAccount(fakes.toggl, fakes.exist, { now: clock.now })
     fakes.toggl.addUser({ token: 'pat-toggl-token-0001', fullname: 'Pat' })
-    fakes.exist.addUser({ token: 'pat-exist-personal-token-0001', username: 'pat', timezone: 'America/New_York' })
+    fakes.exist.addUser({
+      token: 'pat-exist-personal-token-0001',
+      username: 'pat',
+      timezone: 'America/New_York',
+    })
     ;[oauth, tokenOnly, browser] = await Promise.all([
       startWebServer(fakes, { now, oauth: true }),
       startWebServer(fakes, { now, oauth: false }),
@@ -49,7 +53,8 @@ describe('web UI in Chromium', { timeout: 30_000 }, () => {
     page.setDefaultTimeout(5_000)
     page.on('console', (m) => {
       // 400 and 409 are the answers to refused forms and the takeover confirmation, shown as pages.
-      if (m.type() === 'error' && !/status of (400|409)/.test(m.text())) problems.push(`${m.text()} (${m.location().url})`)
+      if (m.type() === 'error' && !/status of (400|409)/.test(m.text()))
+        problems.push(`${m.text()} (${m.location().url})`)
     })
     page.on('pageerror', (e) => problems.push(e.message))
   }, 30_000)
@@ -60,9 +65,13 @@ describe('web UI in Chromium', { timeout: 30_000 }, () => {
     await fakes?.close()
   })
 
-  const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true })
+  const shot = (name: string) =>
+    page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true })
   const flash = () => page.locator('.notice[role=status], .notice[role=alert]').first().innerText()
-  const userId = async () => (await oauth.deps.db.select().from(schema.users).where(eq(schema.users.existUsername, 'sam')))[0]?.id
+  const userId = async () =>
+    (
+      await oauth.deps.db.select().from(schema.users).where(eq(schema.users.existUsername, 'sam'))
+    )[0]?.id
 
   /** Every bar of every chart equals what the fake Exist holds for that day. */
   async function expectChartMatchesExist(attributes: string[]) {
@@ -82,7 +91,10 @@ describe('web UI in Chromium', { timeout: 30_000 }, () => {
         expect(d.value, `${attribute} ${d.date}`).toBe(held)
         expect(d.text.trim(), `${attribute} ${d.date}`).toBe(`${held} min`)
       }
-      expect(days.some((d) => d.value > 0), attribute).toBe(true)
+      expect(
+        days.some((d) => d.value > 0),
+        attribute,
+      ).toBe(true)
     }
   }
 
@@ -92,7 +104,12 @@ describe('web UI in Chromium', { timeout: 30_000 }, () => {
     await shot('01-sign-in-oauth')
     await page.getByRole('link', { name: 'Sign in with Exist' }).click()
     await page.getByRole('button', { name: 'Allow' }).waitFor()
-    expect(await page.locator('li').allInnerTexts()).toEqual(['media_read', 'media_write', 'productivity_read', 'productivity_write'])
+    expect(await page.locator('li').allInnerTexts()).toEqual([
+      'media_read',
+      'media_write',
+      'productivity_read',
+      'productivity_write',
+    ])
     await shot('02-exist-consent')
     await page.getByRole('button', { name: 'Allow' }).click()
     await page.waitForURL(`${oauth.url}/connect`)
@@ -116,7 +133,12 @@ describe('web UI in Chromium', { timeout: 30_000 }, () => {
     await page.waitForURL(`${oauth.url}/mapping`)
     expect(await flash()).toContain('10 projects')
     expect(await page.locator('h2').allInnerTexts()).toEqual(['Acme Studio', 'Personal'])
-    expect(await page.locator('h3').allInnerTexts()).toEqual(['Globex', 'Northwind Traders', 'No client', 'No client'])
+    expect(await page.locator('h3').allInnerTexts()).toEqual([
+      'Globex',
+      'Northwind Traders',
+      'No client',
+      'No client',
+    ])
     const cms = page.locator('li.project', { hasText: 'Old CMS migration' })
     expect(await cms.locator('.badge').innerText()).toBe('archived')
     expect(await cms.locator('svg circle').getAttribute('fill')).toBe('#c9806b')
@@ -171,15 +193,23 @@ describe('web UI in Chromium', { timeout: 30_000 }, () => {
     await page.getByRole('button', { name: 'Sync now' }).click({ noWaitAfter: true })
     await page.locator('.notice', { hasText: 'Sync now:' }).waitFor()
     await page.unroute('**/sync')
-    expect(progress).toEqual({ visible: true, disabled: true, text: expect.stringContaining('Syncing: reading your tracked time') })
+    expect(progress).toEqual({
+      visible: true,
+      disabled: true,
+      text: expect.stringContaining('Syncing: reading your tracked time'),
+    })
     expect(await flash()).toMatch(/Sync now: Done; \d+ values changed in Exist/)
-    expect(await page.locator('.runs li.run').first().innerText()).toMatch(/Read \d+ time entries from Toggl Track/)
+    expect(await page.locator('.runs li.run').first().innerText()).toMatch(
+      /Read \d+ time entries from Toggl Track/,
+    )
     await expectChartMatchesExist(['productive_min', 'tv_min'])
     expect(fakes.exist.value(sample.existUser, 'productive_min', '2026-11-19')).toBeGreaterThan(0)
     await shot('06-status-after-sync')
 
     await page.setViewportSize({ width: 390, height: 844 })
-    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true)
+    expect(
+      await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth),
+    ).toBe(true)
     await shot('07-status-phone')
     await page.setViewportSize({ width: 1024, height: 800 })
   })
@@ -203,7 +233,9 @@ describe('web UI in Chromium', { timeout: 30_000 }, () => {
   it('disconnects after a confirmation, leaving nothing of the user', async () => {
     const id = (await userId())!
     await page.getByRole('link', { name: 'Disconnect…' }).click()
-    expect(await page.locator('.warning').innerText()).toContain('Productive time, Watching TV are handed back to Exist')
+    expect(await page.locator('.warning').innerText()).toContain(
+      'Productive time, Watching TV are handed back to Exist',
+    )
     await shot('09-disconnect-confirm')
     await page.getByRole('button', { name: 'Disconnect and delete' }).click()
     await page.waitForURL(`${oauth.url}/bye`)
@@ -211,7 +243,15 @@ describe('web UI in Chromium', { timeout: 30_000 }, () => {
     await shot('10-disconnected')
 
     const { db } = oauth.deps
-    for (const table of [schema.users, schema.sourceConnections, schema.projects, schema.mappings, schema.attributes, schema.userData, schema.runs]) {
+    for (const table of [
+      schema.users,
+      schema.sourceConnections,
+      schema.projects,
+      schema.mappings,
+      schema.attributes,
+      schema.userData,
+      schema.runs,
+    ]) {
       expect(await db.select().from(table)).toEqual([])
     }
     expect(id).toBeGreaterThan(0)
@@ -224,7 +264,9 @@ describe('web UI in Chromium', { timeout: 30_000 }, () => {
     await page.goto(tokenOnly.url)
     await page.getByLabel('Exist personal token').fill('wrong-exist-token-000')
     await page.getByRole('button', { name: 'Sign in' }).click()
-    expect(await page.locator('#f-existToken-error').innerText()).toContain('Exist refused this token')
+    expect(await page.locator('#f-existToken-error').innerText()).toContain(
+      'Exist refused this token',
+    )
     await shot('11-sign-in-token-refused')
     expect(await tokenOnly.deps.db.select().from(schema.users)).toEqual([])
 

@@ -39,7 +39,11 @@ export interface SampleOptions {
 
 export const RESCUETIME = { name: 'rescuetime', label: 'RescueTime' }
 
-export function loadSampleAccount(toggl: FakeToggl, exist: FakeExist, opts: SampleOptions): SampleAccount {
+export function loadSampleAccount(
+  toggl: FakeToggl,
+  exist: FakeExist,
+  opts: SampleOptions,
+): SampleAccount {
   const zone = opts.timezone ?? 'Europe/Berlin'
   const username = opts.username ?? 'sam'
   const suffix = opts.tokenSuffix ?? ''
@@ -47,14 +51,24 @@ export function loadSampleAccount(toggl: FakeToggl, exist: FakeExist, opts: Samp
   const togglToken = `${'1f3e5a7c9b2d4f6e8a0c1b3d5f7e9a2c'.slice(0, 32 - suffix.length)}${suffix}`
   const existToken = `${'96524c5ca126d87eb18ee7eff408ca0e71e94737'.slice(0, 40 - suffix.length)}${suffix}`
 
-  const togglUser = toggl.addUser({ token: togglToken, timezone: zone, fullname: 'Sam Rivera', email: `${username}@example.com` })
+  const togglUser = toggl.addUser({
+    token: togglToken,
+    timezone: zone,
+    fullname: 'Sam Rivera',
+    email: `${username}@example.com`,
+  })
   const personal = togglUser.defaultWorkspaceId
   togglUser.workspaces.find((w) => w.id === personal)!.name = 'Personal'
   const studio = toggl.addWorkspace(togglUser, 'Acme Studio')
   const northwind = toggl.addClient(togglUser, studio, 'Northwind Traders')
   const globex = toggl.addClient(togglUser, studio, 'Globex')
-  const project = (name: string, color: string, wid: number, clientId: number | null = null, active = true) =>
-    toggl.addProject(togglUser, { name, color, wid, clientId, active })
+  const project = (
+    name: string,
+    color: string,
+    wid: number,
+    clientId: number | null = null,
+    active = true,
+  ) => toggl.addProject(togglUser, { name, color, wid, clientId, active })
   const projects: Record<SampleProjectKey, FakeTogglProject> = {
     website: project('Website relaunch', '#0b83d9', studio, northwind),
     app: project('Mobile app', '#9e5bd9', studio, northwind),
@@ -82,7 +96,7 @@ export function loadSampleAccount(toggl: FakeToggl, exist: FakeExist, opts: Samp
       description,
     })
   }
-  const pick = <T,>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!
   const jitter = (base: number, spread: number) => base + Math.round((random() - 0.5) * 2 * spread)
 
   for (let d = days; d >= 0; d--) {
@@ -107,20 +121,31 @@ export function loadSampleAccount(toggl: FakeToggl, exist: FakeExist, opts: Samp
       add('admin', t, jitter(25, 10), 'Email')
     } else {
       add('garden', day.set({ hour: 10, minute: jitter(30, 20) }), jitter(120, 40), 'Side project')
-      if (random() < 0.6) add('films', day.set({ hour: 15, minute: jitter(0, 20) }), jitter(115, 15), 'Film')
+      if (random() < 0.6)
+        add('films', day.set({ hour: 15, minute: jitter(0, 20) }), jitter(115, 15), 'Film')
     }
-    if (random() < 0.7) add('tv', day.set({ hour: 20, minute: jitter(10, 10) }), jitter(65, 25), 'Episode')
+    if (random() < 0.7)
+      add('tv', day.set({ hour: 20, minute: jitter(10, 10) }), jitter(65, 25), 'Episode')
     // Late gaming sessions cross midnight: their minutes belong to two local days.
-    if (random() < 0.45) add('gaming', day.set({ hour: 22, minute: jitter(40, 20) }), jitter(95, 30), 'Gaming')
+    if (random() < 0.45)
+      add('gaming', day.set({ hour: 22, minute: jitter(40, 20) }), jitter(95, 30), 'Gaming')
   }
 
   const existUser = exist.addUser({ token: existToken, username, timezone: zone })
   // RescueTime fills Productive time: taking it over needs the user's confirmation.
   exist.giveAttribute(existUser, 'productive_min', { owner: RESCUETIME, manual: false })
   exist.giveAttribute(existUser, 'distracting_min', { owner: RESCUETIME, manual: false })
-  exist.giveAttribute(existUser, 'steps', { owner: { name: 'google_fit', label: 'Google Fit' }, manual: false })
+  exist.giveAttribute(existUser, 'steps', {
+    owner: { name: 'google_fit', label: 'Google Fit' },
+    manual: false,
+  })
   // An attribute the user made themselves: offered as "your duration attribute".
-  exist.giveAttribute(existUser, 'time_reading', { owner: null, label: 'Time reading', group: 'media', value_type: 3 })
+  exist.giveAttribute(existUser, 'time_reading', {
+    owner: null,
+    label: 'Time reading',
+    group: 'media',
+    value_type: 3,
+  })
   for (let d = days; d >= 1; d--) {
     const date = today.minus({ days: d }).toISODate()!
     exist.setValue(existUser, 'productive_min', date, jitter(260, 60))

@@ -25,7 +25,11 @@ export class WebClient {
   }
 
   /** Posts a form; the CSRF token of the last page is added unless `csrf: false` or a token is given. */
-  async post(path: string, form: Record<string, string> = {}, opts: { csrf?: string | false; headers?: Record<string, string> } = {}): Promise<Page> {
+  async post(
+    path: string,
+    form: Record<string, string> = {},
+    opts: { csrf?: string | false; headers?: Record<string, string> } = {},
+  ): Promise<Page> {
     const body = new URLSearchParams(form)
     const token = opts.csrf === undefined ? this.csrf : opts.csrf
     if (token !== false && !('_csrf' in form)) body.set('_csrf', token)
@@ -51,7 +55,8 @@ export class WebClient {
 
   private async send(path: string, init: RequestInit): Promise<Page> {
     const headers = new Headers(init.headers)
-    if (this.cookies.size) headers.set('Cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '))
+    if (this.cookies.size)
+      headers.set('Cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '))
     const res = await this.app.request(new URL(path, this.origin).toString(), { ...init, headers })
     for (const line of res.headers.getSetCookie()) {
       const [pair, ...attrs] = line.split(';')
@@ -67,7 +72,11 @@ export class WebClient {
     const raw = res.headers.get('Location')
     const url = raw ? new URL(raw, this.origin) : null
     // Same-origin redirects as a path (what the app sends), others in full (e.g. to Exist).
-    const location = url ? (url.origin === this.origin ? url.pathname + url.search : url.href) : null
+    const location = url
+      ? url.origin === this.origin
+        ? url.pathname + url.search
+        : url.href
+      : null
     return { status: res.status, location, html, res }
   }
 }

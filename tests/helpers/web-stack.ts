@@ -74,7 +74,9 @@ export async function startWebServer(
     EXIST_URL: fakes.urls.exist,
     TOGGL_URL: fakes.urls.toggl,
     SYNC_SCHEDULE: opts.schedule ?? '0 3 1 1 *',
-    ...(opts.oauth ? { EXIST_CLIENT_ID: fakes.client.clientId, EXIST_CLIENT_SECRET: fakes.client.clientSecret } : {}),
+    ...(opts.oauth
+      ? { EXIST_CLIENT_ID: fakes.client.clientId, EXIST_CLIENT_SECRET: fakes.client.clientSecret }
+      : {}),
   })
   const { db, close } = openSqlite(config.databasePath)
   const deps: Deps = {
@@ -113,5 +115,7 @@ export function freePort(): Promise<number> {
 }
 
 function randomHex(bytes: number): string {
-  return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, '0')).join('')
+  return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) =>
+    b.toString(16).padStart(2, '0'),
+  ).join('')
 }

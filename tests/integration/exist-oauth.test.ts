@@ -7,7 +7,12 @@ import { syncUser } from '../../src/sync/sync-user.ts'
 import { connectUser } from '../../src/users/connect-user.ts'
 import { mapProject } from '../../src/users/map-project.ts'
 import { getUser, PURPOSE } from '../../src/users/user-store.ts'
-import { authorizationCode, OAUTH_ENV, registerTestClient, TEST_CLIENT } from '../helpers/exist-oauth.ts'
+import {
+  authorizationCode,
+  OAUTH_ENV,
+  registerTestClient,
+  TEST_CLIENT,
+} from '../helpers/exist-oauth.ts'
 import { addPerson, createHarness, DAY, HOUR, type Harness } from '../helpers/harness.ts'
 
 describe('Exist OAuth tokens', () => {
@@ -20,10 +25,18 @@ describe('Exist OAuth tokens', () => {
     registerTestClient(h)
     person = addPerson(h, 'olga', 'Europe/Berlin')
     const work = h.toggl.addProject(person.togglUser, { name: 'Work' })
-    h.toggl.addEntry(person.togglUser, { projectId: work.id, start: '2026-11-19T08:00:00Z', stop: '2026-11-19T09:00:00Z' })
+    h.toggl.addEntry(person.togglUser, {
+      projectId: work.id,
+      start: '2026-11-19T08:00:00Z',
+      stop: '2026-11-19T09:00:00Z',
+    })
     const code = await authorizationCode(h.urls.exist, 'olga', redirectUri(h.deps.config))
     const pair = await exchangeCode(h.deps, TEST_CLIENT, code)
-    ;({ user: userId } = await connectUser(h.deps, { kind: 'oauth', ...pair }, { togglToken: person.togglToken }))
+    ;({ user: userId } = await connectUser(
+      h.deps,
+      { kind: 'oauth', ...pair },
+      { togglToken: person.togglToken },
+    ))
     await mapProject(h.deps, userId, `toggl:${work.id}`, 'productive_min')
   })
   afterEach(() => h.close())
@@ -45,7 +58,12 @@ describe('Exist OAuth tokens', () => {
     expect(stored.expiresAt).toBe(h.clock.now + 31_535_999_000)
     const [row] = await h.deps.db.select().from(users).where(eq(users.id, userId))
     expect(row!.existToken).not.toContain(grant!.accessToken)
-    expect(grant!.scopes).toEqual(['media_read', 'media_write', 'productivity_read', 'productivity_write'])
+    expect(grant!.scopes).toEqual([
+      'media_read',
+      'media_write',
+      'productivity_read',
+      'productivity_write',
+    ])
   })
 
   it('refreshes a week before expiry and stores the new pair; the old pair is dead', async () => {

@@ -10,8 +10,26 @@ import { text, WebClient } from '../helpers/web-client.ts'
 type Person = ReturnType<typeof addPerson> & { work: number; tv: number; secret: string }
 
 /** Every page a signed-in user can open, and every form they can post. */
-const PAGES = ['/', '/status', '/mapping', '/connect', '/zero-out', '/disconnect', '/sources/toggl/disconnect']
-const POSTS = ['/connect/toggl', '/connect/clockify', '/mapping', '/mapping/refresh', '/sync', '/zero-out', '/disconnect', '/sources/toggl/disconnect', '/signout']
+const PAGES = [
+  '/',
+  '/status',
+  '/mapping',
+  '/connect',
+  '/zero-out',
+  '/disconnect',
+  '/sources/toggl/disconnect',
+]
+const POSTS = [
+  '/connect/toggl',
+  '/connect/clockify',
+  '/mapping',
+  '/mapping/refresh',
+  '/sync',
+  '/zero-out',
+  '/disconnect',
+  '/sources/toggl/disconnect',
+  '/signout',
+]
 
 describe('web routes', () => {
   let h: Harness
@@ -24,13 +42,22 @@ describe('web routes', () => {
     const secret = `${name}-only project`
     const work = h.toggl.addProject(p.togglUser, { name: secret, color: '#d94182' })
     const tv = h.toggl.addProject(p.togglUser, { name: `${name} series` })
-    h.toggl.addEntry(p.togglUser, { projectId: work.id, start: '2026-11-19T08:00:00Z', stop: '2026-11-19T09:40:00Z' })
-    h.toggl.addEntry(p.togglUser, { projectId: tv.id, start: '2026-11-18T19:00:00Z', stop: '2026-11-18T20:00:00Z' })
+    h.toggl.addEntry(p.togglUser, {
+      projectId: work.id,
+      start: '2026-11-19T08:00:00Z',
+      stop: '2026-11-19T09:40:00Z',
+    })
+    h.toggl.addEntry(p.togglUser, {
+      projectId: tv.id,
+      start: '2026-11-18T19:00:00Z',
+      stop: '2026-11-18T20:00:00Z',
+    })
     return { ...p, work: work.id, tv: tv.id, secret }
   }
 
   const idOf = async (name: string) =>
-    (await h.deps.db.select({ id: users.id }).from(users).where(eq(users.existUsername, name)))[0]?.id
+    (await h.deps.db.select({ id: users.id }).from(users).where(eq(users.existUsername, name)))[0]
+      ?.id
 
   /** Signs in with the personal token and connects Toggl, as a person would on the pages. */
   const signIn = async (p: Person, opts: { connect?: boolean } = {}) => {
@@ -53,7 +80,10 @@ describe('web routes', () => {
     maps: await h.deps.db.select().from(mappings).where(eq(mappings.userId, userId)),
     runs: (await h.deps.db.select().from(runs).where(eq(runs.userId, userId))).length,
     ledger: await h.deps.db.select().from(userData).where(eq(userData.userId, userId)),
-    sources: await h.deps.db.select().from(sourceConnections).where(eq(sourceConnections.userId, userId)),
+    sources: await h.deps.db
+      .select()
+      .from(sourceConnections)
+      .where(eq(sourceConnections.userId, userId)),
     user: (await h.deps.db.select().from(users).where(eq(users.id, userId)))[0],
   })
 
@@ -111,15 +141,27 @@ describe('web routes', () => {
 
   it('connects Clockify with a key of its region; a wrong region or key is refused and nothing stored', async () => {
     const cu = h.clockify.addUser({ key: 'clockify-key-alice-0001', name: 'Alice', region: 'euc1' })
-    h.clockify.addProject(cu, { name: 'Clockify research', clientName: 'Initech', color: '#8BC34A' })
+    h.clockify.addProject(cu, {
+      name: 'Clockify research',
+      clientName: 'Initech',
+      color: '#8BC34A',
+    })
     const client = await signIn(alice)
     const userId = (await idOf('alice'))!
     await client.get('/connect')
 
-    const wrongRegion = await client.post('/connect/clockify', { clockifyKey: cu.key, clockifyRegion: 'global' })
+    const wrongRegion = await client.post('/connect/clockify', {
+      clockifyKey: cu.key,
+      clockifyRegion: 'global',
+    })
     expect(wrongRegion.status).toBe(400)
-    expect(wrongRegion.html).toMatch(/id="f-clockifyKey-error"[^>]*>Clockify refused this token .*Nothing was saved\./)
-    const noRegion = await client.post('/connect/clockify', { clockifyKey: cu.key, clockifyRegion: 'mars' })
+    expect(wrongRegion.html).toMatch(
+      /id="f-clockifyKey-error"[^>]*>Clockify refused this token .*Nothing was saved\./,
+    )
+    const noRegion = await client.post('/connect/clockify', {
+      clockifyKey: cu.key,
+      clockifyRegion: 'mars',
+    })
     expect(noRegion.status).toBe(400)
     expect(text(noRegion.html)).toContain('Choose the region your Clockify data is stored in')
     expect((await snapshot(userId)).sources.map((s) => s.source)).toEqual(['toggl'])
@@ -145,24 +187,38 @@ describe('web routes', () => {
     const before = await snapshot(aliceId)
 
     const bobsToken = b.csrf
-    const form = { togglToken: alice.togglToken, [`map[toggl:${alice.work}]`]: 'productive_min', confirm: 'yes', confirmed: 'yes' }
+    const form = {
+      togglToken: alice.togglToken,
+      [`map[toggl:${alice.work}]`]: 'productive_min',
+      confirm: 'yes',
+      confirmed: 'yes',
+    }
     for (const path of POSTS) {
       expect((await a.post(path, form, { csrf: false })).status, `${path} without token`).toBe(403)
       expect((await a.post(path, form, { csrf: 'forged' })).status, `${path} forged`).toBe(403)
-      expect((await a.post(path, form, { csrf: bobsToken })).status, `${path} with bob's token`).toBe(403)
+      expect(
+        (await a.post(path, form, { csrf: bobsToken })).status,
+        `${path} with bob's token`,
+      ).toBe(403)
       const cross = await a.post(path, form, { headers: { 'Sec-Fetch-Site': 'cross-site' } })
       expect(cross.status, `${path} cross-site`).toBe(403)
     }
     // JSON bodies carry no form token either.
     const json = await app.request('http://localhost:3000/sync', {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', Cookie: [...a.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
+      headers: {
+        'Content-Type': 'application/json',
+        Cookie: [...a.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
+      },
       body: JSON.stringify({ _csrf: a.csrf }),
     })
     expect(json.status).toBe(403)
     // Signing in needs a token too (login CSRF).
     const stranger = new WebClient(app)
-    expect((await stranger.post('/signin/token', { existToken: bob.existToken }, { csrf: false })).status).toBe(403)
+    expect(
+      (await stranger.post('/signin/token', { existToken: bob.existToken }, { csrf: false }))
+        .status,
+    ).toBe(403)
 
     expect(await snapshot(aliceId)).toEqual(before)
     expect(h.exist.writes()).toEqual([])
@@ -174,7 +230,9 @@ describe('web routes', () => {
     await client.get('/mapping')
     const before = await snapshot(userId)
 
-    const badValue = await client.post('/mapping', { [`map[toggl:${alice.work}]`]: 'Productive Time!' })
+    const badValue = await client.post('/mapping', {
+      [`map[toggl:${alice.work}]`]: 'Productive Time!',
+    })
     expect(badValue.status).toBe(400)
     expect(badValue.html).toMatch(/Choose an attribute from the list/)
     expect(badValue.html).toContain('Some choices were not valid; nothing was saved.')
@@ -198,7 +256,9 @@ describe('web routes', () => {
 
     const shortToken = await client.post('/connect/toggl', { togglToken: 'abc' })
     expect(shortToken.status).toBe(400)
-    expect(shortToken.html).toMatch(/id="f-togglToken-error"[^>]*>That is too short for a Toggl Track API token/)
+    expect(shortToken.html).toMatch(
+      /id="f-togglToken-error"[^>]*>That is too short for a Toggl Track API token/,
+    )
 
     const spaced = await client.post('/connect/toggl', { togglToken: 'abc def ghi jkl' })
     expect(spaced.status).toBe(400)
@@ -260,7 +320,9 @@ describe('web routes', () => {
     const [name, value] = [...a.cookies].find(([k]) => k === 'tb_session')!
     const [payload, sig] = value.split('.')
     const data = JSON.parse(Buffer.from(payload!, 'base64url').toString())
-    const forged = Buffer.from(JSON.stringify({ ...data, u: bobId, x: 'bob' })).toString('base64url')
+    const forged = Buffer.from(JSON.stringify({ ...data, u: bobId, x: 'bob' })).toString(
+      'base64url',
+    )
     const mallory = new WebClient(app)
     mallory.cookies.set(name, `${forged}.${sig}`)
     const page = await mallory.get('/status')
@@ -305,7 +367,10 @@ describe('web routes', () => {
     expect((await snapshot(userId)).maps).toEqual([])
     expect(h.exist.users[0]!.attributes.get('productive_min')!.service).toEqual(RESCUETIME)
 
-    const done = await client.post('/mapping', { [`map[toggl:${alice.work}]`]: 'productive_min', confirmed: 'yes' })
+    const done = await client.post('/mapping', {
+      [`map[toggl:${alice.work}]`]: 'productive_min',
+      confirmed: 'yes',
+    })
     expect(done.location).toBe('/status')
     const status = await client.follow(done)
     expect(text(status.html)).toContain('Timebridge took Productive time over from RescueTime.')
@@ -320,32 +385,54 @@ describe('web routes', () => {
   it('tells on the status page what went wrong, in plain words', async () => {
     const client = await signIn(alice)
     await client.get('/mapping')
-    await client.post('/mapping', { [`map[toggl:${alice.work}]`]: 'productive_min', [`map[toggl:${alice.tv}]`]: 'tv_min' })
+    await client.post('/mapping', {
+      [`map[toggl:${alice.work}]`]: 'productive_min',
+      [`map[toggl:${alice.tv}]`]: 'tv_min',
+    })
     await client.get('/status')
 
     // Exist refuses one value.
-    const refusal = h.exist.failItems((i) => i.name === 'tv_min' && i.date === '2026-11-18', 'validation', 'Value out of range')
+    const refusal = h.exist.failItems(
+      (i) => i.name === 'tv_min' && i.date === '2026-11-18',
+      'validation',
+      'Value out of range',
+    )
     let page = await client.follow(await client.post('/sync'))
     let words = text(page.html)
     expect(words).toContain('Sync now: Partly done; 1 value still waiting for Exist')
     expect(words).toContain('Exist refused Watching TV on Wed 18 Nov 2026: Value out of range.')
-    expect(words).toContain('Exist refused 1 day of Watching TV (e.g. Wed 18 Nov 2026: Value out of range). The next run tries again.')
+    expect(words).toContain(
+      'Exist refused 1 day of Watching TV (e.g. Wed 18 Nov 2026: Value out of range). The next run tries again.',
+    )
     refusal.remove()
 
     // Toggl's quota is spent.
-    h.toggl.failNext(1, 402, { 'X-Toggl-Quota-Resets-In': '1200' }, '"You have hit your hourly limit for API calls."')
+    h.toggl.failNext(
+      1,
+      402,
+      { 'X-Toggl-Quota-Resets-In': '1200' },
+      '"You have hit your hourly limit for API calls."',
+    )
     page = await client.follow(await client.post('/sync'))
     words = text(page.html)
-    expect(words).toContain('Toggl Track’s hourly request allowance is used up. Timebridge waits and tries again at a later run.')
+    expect(words).toContain(
+      'Toggl Track’s hourly request allowance is used up. Timebridge waits and tries again at a later run.',
+    )
     expect(words).toMatch(/An API asked Timebridge to wait: no run before today 13:20/)
     h.advance(30 * 60_000)
 
     // Exist revokes the personal token: syncing stops until the next sign-in (noticed at the next write).
-    h.toggl.addEntry(alice.togglUser, { projectId: alice.work, start: '2026-11-20T09:00:00Z', stop: '2026-11-20T09:30:00Z' })
+    h.toggl.addEntry(alice.togglUser, {
+      projectId: alice.work,
+      start: '2026-11-20T09:00:00Z',
+      stop: '2026-11-20T09:30:00Z',
+    })
     h.exist.revoke(alice.existUser)
     page = await client.follow(await client.post('/sync'))
     words = text(page.html)
-    expect(words).toContain('Exist no longer accepts Timebridge’s access (the token was revoked or expired). Sign out and sign in again to resume syncing.')
+    expect(words).toContain(
+      'Exist no longer accepts Timebridge’s access (the token was revoked or expired). Sign out and sign in again to resume syncing.',
+    )
     expect(words).toContain('Stopped (see below)')
     h.exist.users.find((u) => u === alice.existUser)!.revoked = false
     await client.get('/status')
@@ -357,8 +444,12 @@ describe('web routes', () => {
     page = await again.follow(await again.post('/sync'))
     words = text(page.html)
     expect(words).toContain('Sync now: Done')
-    expect(words).toContain('Toggl Track no longer accepts the saved API token, so it was disconnected.')
-    expect(words).toContain('Toggl Track was disconnected because it no longer accepts the saved API token.')
+    expect(words).toContain(
+      'Toggl Track no longer accepts the saved API token, so it was disconnected.',
+    )
+    expect(words).toContain(
+      'Toggl Track was disconnected because it no longer accepts the saved API token.',
+    )
     expect(text((await again.open('/connect')).html)).toContain('Toggl Track was disconnected')
   })
 
@@ -376,7 +467,10 @@ describe('web routes', () => {
     expect(cookie).toMatch(/SameSite=Lax/)
     expect(cookie).not.toMatch(/Secure/)
 
-    const httpsApp = createApp({ ...h.deps, config: { ...h.deps.config, publicUrl: 'https://timebridge.example' } })
+    const httpsApp = createApp({
+      ...h.deps,
+      config: { ...h.deps.config, publicUrl: 'https://timebridge.example' },
+    })
     const secure = await httpsApp.request('https://timebridge.example/signin')
     const secureCookie = secure.headers.getSetCookie()[0]!
     expect(secureCookie).toMatch(/^__Host-tb_session=.*Secure/)
@@ -387,7 +481,10 @@ describe('web routes', () => {
 describe('Exist OAuth sign-in routes', () => {
   let h: Harness
   beforeEach(async () => {
-    h = await createHarness({ now: '2026-11-20T12:00:00Z', env: { ...OAUTH_ENV, PUBLIC_URL: 'http://localhost:3000' } })
+    h = await createHarness({
+      now: '2026-11-20T12:00:00Z',
+      env: { ...OAUTH_ENV, PUBLIC_URL: 'http://localhost:3000' },
+    })
     registerTestClient(h)
   })
   afterEach(() => h.close())
@@ -399,22 +496,32 @@ describe('Exist OAuth sign-in routes', () => {
     const signin = await client.get('/signin')
     expect(signin.html).toContain('href="/auth/exist"')
     // No form to take a token from, and the route is off anyway.
-    expect([403, 404]).toContain((await client.post('/signin/token', { existToken: carol.existToken })).status)
+    expect([403, 404]).toContain(
+      (await client.post('/signin/token', { existToken: carol.existToken })).status,
+    )
     expect(await h.deps.db.select().from(users)).toEqual([])
 
     const start = await client.get('/auth/exist')
     expect(start.status).toBe(302)
     const authorize = new URL(start.location!)
     expect(authorize.origin + authorize.pathname).toBe(`${h.urls.exist}/oauth2/authorize`)
-    expect(authorize.searchParams.get('scope')).toBe('media_read media_write productivity_read productivity_write')
-    expect(authorize.searchParams.get('redirect_uri')).toBe('http://localhost:3000/auth/exist/callback')
+    expect(authorize.searchParams.get('scope')).toBe(
+      'media_read media_write productivity_read productivity_write',
+    )
+    expect(authorize.searchParams.get('redirect_uri')).toBe(
+      'http://localhost:3000/auth/exist/callback',
+    )
     const state = authorize.searchParams.get('state')!
 
     // Press Allow on the fake's page.
     const allow = await fetch(`${h.urls.exist}/oauth2/authorize`, {
       method: 'POST',
       redirect: 'manual',
-      body: new URLSearchParams({ ...Object.fromEntries(authorize.searchParams), username: 'carol', decision: 'allow' }),
+      body: new URLSearchParams({
+        ...Object.fromEntries(authorize.searchParams),
+        username: 'carol',
+        decision: 'allow',
+      }),
     })
     const back = new URL(allow.headers.get('Location')!)
     expect(back.searchParams.get('state')).toBe(state)
@@ -422,7 +529,9 @@ describe('Exist OAuth sign-in routes', () => {
     // A callback with another state is refused (and spends the state cookie).
     const replay = new WebClient(app)
     for (const [k, v] of client.cookies) replay.cookies.set(k, v)
-    const wrong = await replay.get(`/auth/exist/callback?code=${back.searchParams.get('code')}&state=not-the-state`)
+    const wrong = await replay.get(
+      `/auth/exist/callback?code=${back.searchParams.get('code')}&state=not-the-state`,
+    )
     expect(wrong.status).toBe(400)
     expect(text(wrong.html)).toContain('This sign-in link expired')
     expect(await h.deps.db.select().from(users)).toEqual([])
@@ -439,7 +548,9 @@ describe('Exist OAuth sign-in routes', () => {
     const again = new WebClient(app)
     const restart = await again.get('/auth/exist')
     const newState = new URL(restart.location!).searchParams.get('state')
-    const reused = await again.get(`/auth/exist/callback?code=${back.searchParams.get('code')}&state=${newState}`)
+    const reused = await again.get(
+      `/auth/exist/callback?code=${back.searchParams.get('code')}&state=${newState}`,
+    )
     expect(reused.status).toBe(400)
     expect(text(reused.html)).toContain('Exist did not accept the sign-in')
   })

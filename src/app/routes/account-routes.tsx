@@ -17,23 +17,35 @@ export function accountRoutes(): Hono<AppEnv> {
     const user = mustUser(c)
     const { deps } = c.var
     const mapped = new Set((await mappingRows(deps.db, user.id)).map((m) => m.attribute))
-    const synced = (await attributeRows(deps.db, user.id)).filter((a) => a.status === 'owned' && mapped.has(a.attribute))
+    const synced = (await attributeRows(deps.db, user.id)).filter(
+      (a) => a.status === 'owned' && mapped.has(a.attribute),
+    )
     if (synced.length === 0) {
-      return redirectWith(c, '/status', { kind: 'error', text: 'Zero Out has nothing to do: no attribute is synced yet.' })
+      return redirectWith(c, '/status', {
+        kind: 'error',
+        text: 'Zero Out has nothing to do: no attribute is synced yet.',
+      })
     }
     const days = windowDays(deps, user)
     return render(
       c,
-      <ConfirmPage ctx={page(c)} title="Zero Out?" action="/zero-out" button="Zero Out now" cancelHref="/status">
+      <ConfirmPage
+        ctx={page(c)}
+        title="Zero Out?"
+        action="/zero-out"
+        button="Zero Out now"
+        cancelHref="/status"
+      >
         <ol>
           <li>
-            For <strong>{synced.map((a) => a.label).join(', ')}</strong>, Timebridge sets each of the {days.count} days
-            from <strong>{days.first}</strong> to <strong>{days.last}</strong> to 0 in Exist.
+            For <strong>{synced.map((a) => a.label).join(', ')}</strong>, Timebridge sets each of
+            the {days.count} days from <strong>{days.first}</strong> to <strong>{days.last}</strong>{' '}
+            to 0 in Exist.
           </li>
           <li>It forgets what it had sent for those days.</li>
           <li>
-            It syncs at once, so every day gets the time you tracked again. Values you or another app put
-            into these attributes for those days are replaced; earlier days are not touched.
+            It syncs at once, so every day gets the time you tracked again. Values you or another
+            app put into these attributes for those days are replaced; earlier days are not touched.
           </li>
         </ol>
         <p>Use it when Exist shows numbers that do not match your tracked time.</p>
@@ -74,9 +86,7 @@ export function accountRoutes(): Hono<AppEnv> {
         <p>Timebridge stops syncing and deletes everything it holds about {user.existUsername}:</p>
         <ul>
           <li>your Exist tokens and your Toggl Track or Clockify tokens,</li>
-          <li>
-            your {count(maps.length, 'mapping')} and the cached project list,
-          </li>
+          <li>your {count(maps.length, 'mapping')} and the cached project list,</li>
           <li>the record of what it sent to Exist, and the run history.</li>
         </ul>
         <p>
@@ -101,7 +111,11 @@ export function accountRoutes(): Hono<AppEnv> {
       kind: 'ok',
       text: `Everything Timebridge held about ${user.existUsername} is deleted: tokens, mappings, projects, the record of what was sent, and run history. Nothing of yours is left here.`,
       lines: [
-        ...(result.released.length ? [`Handed back to Exist: ${result.released.map(labels).join(', ')}; Exist keeps their values.`] : []),
+        ...(result.released.length
+          ? [
+              `Handed back to Exist: ${result.released.map(labels).join(', ')}; Exist keeps their values.`,
+            ]
+          : []),
         ...result.problems.map((p) => `Exist did not take back ${p}.`),
       ],
     })
@@ -109,4 +123,3 @@ export function accountRoutes(): Hono<AppEnv> {
 
   return app
 }
-

@@ -34,7 +34,12 @@ export function authRoutes(): Hono<AppEnv> {
     const { deps } = c.var
     if (deps.config.existOAuth) return c.notFound()
     const form = check(ExistTokenForm, await formFields(c))
-    if (!form.ok) return render(c, <SignInPage ctx={page(c)} oauth={false} error={form.errors.existToken} />, 400)
+    if (!form.ok)
+      return render(
+        c,
+        <SignInPage ctx={page(c)} oauth={false} error={form.errors.existToken} />,
+        400,
+      )
     return signIn(c, { kind: 'personal', token: form.data.existToken }, (error) =>
       render(c, <SignInPage ctx={page(c)} oauth={false} error={error} />, 400),
     )
@@ -63,20 +68,28 @@ export function authRoutes(): Hono<AppEnv> {
     jar.delete(c, OAUTH_STATE_COOKIE)
     const fail = (error: string) => render(c, <SignInPage ctx={page(c)} oauth error={error} />, 400)
     const query = CallbackQuery.safeParse(c.req.query())
-    if (!query.success) return fail('Exist sent back an address Timebridge does not understand. Try again.')
+    if (!query.success)
+      return fail('Exist sent back an address Timebridge does not understand. Try again.')
     const { code, state, error } = query.data
     if (!saved || !state || saved.s !== state || deps.now() - saved.t > STATE_TTL_S * 1000) {
-      return fail('This sign-in link expired or was started in another browser. Press "Sign in with Exist" again.')
+      return fail(
+        'This sign-in link expired or was started in another browser. Press "Sign in with Exist" again.',
+      )
     }
     if (error) {
-      return fail(error === 'access_denied' ? 'You did not allow access in Exist, so you are not signed in.' : `Exist did not sign you in (${error}).`)
+      return fail(
+        error === 'access_denied'
+          ? 'You did not allow access in Exist, so you are not signed in.'
+          : `Exist did not sign you in (${error}).`,
+      )
     }
     if (!code) return fail('Exist sent no authorisation code. Try again.')
     let auth: ExistAuth
     try {
       auth = { kind: 'oauth', ...(await exchangeCode(deps, client, code)) }
     } catch (err) {
-      if (err instanceof ApiError) return fail(`Exist did not accept the sign-in: ${plainError(err.message)}`)
+      if (err instanceof ApiError)
+        return fail(`Exist did not accept the sign-in: ${plainError(err.message)}`)
       throw err
     }
     return signIn(c, auth, fail)
@@ -84,7 +97,10 @@ export function authRoutes(): Hono<AppEnv> {
 
   app.post('/signout', async (c) => {
     await startSession(c, undefined)
-    return redirectWith(c, '/signin', { kind: 'ok', text: 'You are signed out. Syncing goes on every hour.' })
+    return redirectWith(c, '/signin', {
+      kind: 'ok',
+      text: 'You are signed out. Syncing goes on every hour.',
+    })
   })
 
   app.get('/bye', (c) => {
@@ -104,7 +120,11 @@ export function authRoutes(): Hono<AppEnv> {
 }
 
 /** Validates the Exist token, creates or updates the user, and starts a signed-in session. */
-async function signIn(c: AppContext, auth: ExistAuth, fail: (error: string) => Response): Promise<Response> {
+async function signIn(
+  c: AppContext,
+  auth: ExistAuth,
+  fail: (error: string) => Response,
+): Promise<Response> {
   const { deps } = c.var
   let result
   try {

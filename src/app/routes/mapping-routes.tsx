@@ -37,15 +37,25 @@ export function mappingRoutes(): Hono<AppEnv> {
         .filter(([p]) => p !== 'form' && !view.projects.some((v) => v.project === p))
         .map(([p, e]) => `${p}: ${e}`)
       const message = [formError, ...unplaced].join(' ')
-      return render(c, <MappingPage ctx={page(c)} view={{ ...view, selected, errors, formError: message }} />, 400)
+      return render(
+        c,
+        <MappingPage ctx={page(c)} view={{ ...view, selected, errors, formError: message }} />,
+        400,
+      )
     }
-    if (!form.ok) return again(form.errors, form.errors.form ?? 'Some choices were not valid; nothing was saved.')
+    if (!form.ok)
+      return again(
+        form.errors,
+        form.errors.form ?? 'Some choices were not valid; nothing was saved.',
+      )
 
     const projects = await listProjects(deps, user.id)
     const { options } = await attributeOptions(deps, user)
     const plan = await planMapping(deps, user, projects, options, form.data.selections)
-    if (Object.keys(plan.errors).length) return again(plan.errors, 'Some choices were not valid; nothing was saved.')
-    if (plan.changes.length === 0) return redirectWith(c, '/mapping', { kind: 'ok', text: 'Nothing changed.' })
+    if (Object.keys(plan.errors).length)
+      return again(plan.errors, 'Some choices were not valid; nothing was saved.')
+    if (plan.changes.length === 0)
+      return redirectWith(c, '/mapping', { kind: 'ok', text: 'Nothing changed.' })
     if (plan.takeovers.length && !form.data.confirmed) {
       return render(
         c,
@@ -78,12 +88,18 @@ export function mappingRoutes(): Hono<AppEnv> {
       await refreshProjects(deps, user.id)
     } catch (error) {
       if (error instanceof ApiError) {
-        return redirectWith(c, '/mapping', { kind: 'error', text: `Could not refresh projects: ${plainError(error.message)}` })
+        return redirectWith(c, '/mapping', {
+          kind: 'error',
+          text: `Could not refresh projects: ${plainError(error.message)}`,
+        })
       }
       throw error
     }
     const n = (await listProjects(deps, user.id)).length
-    return redirectWith(c, '/mapping', { kind: 'ok', text: `Project list refreshed: ${count(n, 'project')}.` })
+    return redirectWith(c, '/mapping', {
+      kind: 'ok',
+      text: `Project list refreshed: ${count(n, 'project')}.`,
+    })
   })
 
   return app
@@ -108,5 +124,9 @@ async function mappingView(deps: Deps, user: User): Promise<MappingView> {
 
 function toView(p: ProjectView): MappingProject {
   const source = p.project.split(':')[0] as keyof typeof SERVICE_LABEL
-  return { ...p, source: SERVICE_LABEL[source] ?? source, gone: p.workspace === '' && p.name === '(no longer in the source)' }
+  return {
+    ...p,
+    source: SERVICE_LABEL[source] ?? source,
+    gone: p.workspace === '' && p.name === '(no longer in the source)',
+  }
 }

@@ -8,7 +8,12 @@ import type { Deps } from '../../deps.ts'
 import { SERVICE_LABEL } from '../../http/api-client.ts'
 import { InputError } from '../../sources/source-types.ts'
 import { attributeRows, mappingRows } from '../../users/attribute-store.ts'
-import { checkClockify, checkToggl, connectSources, type CheckedSource } from '../../users/connect-user.ts'
+import {
+  checkClockify,
+  checkToggl,
+  connectSources,
+  type CheckedSource,
+} from '../../users/connect-user.ts'
 import { disconnectSource } from '../../users/disconnect.ts'
 import type { User } from '../../users/user-store.ts'
 import type { AppEnv } from '../app-env.ts'
@@ -31,7 +36,11 @@ export function sourceRoutes(): Hono<AppEnv> {
     const { deps } = c.var
     const form = check(TogglTokenForm, await formFields(c))
     const again = async (errors: ConnectErrors) =>
-      render(c, <ConnectPage ctx={page(c)} {...await sourceStates(deps, user)} errors={errors} />, 400)
+      render(
+        c,
+        <ConnectPage ctx={page(c)} {...await sourceStates(deps, user)} errors={errors} />,
+        400,
+      )
     if (!form.ok) return again(form.errors)
     return connect(c, user, () => checkToggl(deps, form.data.togglToken), again)
   })
@@ -42,9 +51,23 @@ export function sourceRoutes(): Hono<AppEnv> {
     const fields = await formFields(c)
     const form = check(ClockifyKeyForm, fields)
     const again = async (errors: ConnectErrors) =>
-      render(c, <ConnectPage ctx={page(c)} {...await sourceStates(deps, user)} errors={errors} region={fields.clockifyRegion} />, 400)
+      render(
+        c,
+        <ConnectPage
+          ctx={page(c)}
+          {...await sourceStates(deps, user)}
+          errors={errors}
+          region={fields.clockifyRegion}
+        />,
+        400,
+      )
     if (!form.ok) return again(form.errors)
-    return connect(c, user, () => checkClockify(deps, form.data.clockifyKey, form.data.clockifyRegion), again)
+    return connect(
+      c,
+      user,
+      () => checkClockify(deps, form.data.clockifyKey, form.data.clockifyRegion),
+      again,
+    )
   })
 
   app.get('/sources/:source/disconnect', async (c) => {
@@ -53,7 +76,11 @@ export function sourceRoutes(): Hono<AppEnv> {
     if (!source) return c.notFound()
     const { deps } = c.var
     const state = await sourceState(deps, user, source)
-    if (!state.connected && !state.reason) return redirectWith(c, '/connect', { kind: 'error', text: `${state.label} is not connected.` })
+    if (!state.connected && !state.reason)
+      return redirectWith(c, '/connect', {
+        kind: 'error',
+        text: `${state.label} is not connected.`,
+      })
     const plan = await sourcePlan(deps, user, source)
     return render(
       c,
@@ -66,7 +93,10 @@ export function sourceRoutes(): Hono<AppEnv> {
         cancelHref="/connect"
       >
         <ul>
-          <li>The saved {state.label} token and the list of {count(state.projects, 'project')} are deleted.</li>
+          <li>
+            The saved {state.label} token and the list of {count(state.projects, 'project')} are
+            deleted.
+          </li>
           <li>
             {plan.mapped === 0
               ? `No ${state.label} project is mapped.`
@@ -74,8 +104,8 @@ export function sourceRoutes(): Hono<AppEnv> {
           </li>
           {plan.orphaned.length > 0 ? (
             <li>
-              {plan.orphaned.join(', ')} stop syncing and are handed back to Exist. Exist keeps the values it already
-              has; use Zero Out first if you want them cleared.
+              {plan.orphaned.join(', ')} stop syncing and are handed back to Exist. Exist keeps the
+              values it already has; use Zero Out first if you want them cleared.
             </li>
           ) : null}
           <li>You stay signed in; you can connect {state.label} again at any time.</li>
@@ -95,14 +125,20 @@ export function sourceRoutes(): Hono<AppEnv> {
       .select()
       .from(sourceConnections)
       .where(and(eq(sourceConnections.userId, user.id), eq(sourceConnections.source, source)))
-    if (!conn) return redirectWith(c, '/connect', { kind: 'error', text: `${SERVICE_LABEL[source]} is not connected.` })
+    if (!conn)
+      return redirectWith(c, '/connect', {
+        kind: 'error',
+        text: `${SERVICE_LABEL[source]} is not connected.`,
+      })
     const labels = await attributeLabels(deps, user)
     const result = await disconnectSource(deps, user.id, source)
     return redirectWith(c, '/connect', {
       kind: 'ok',
       text: `${SERVICE_LABEL[source]} is disconnected: its token, projects and mappings are deleted.`,
       lines: [
-        ...(result.released.length ? [`Handed back to Exist: ${result.released.map(labels).join(', ')}.`] : []),
+        ...(result.released.length
+          ? [`Handed back to Exist: ${result.released.map(labels).join(', ')}.`]
+          : []),
         ...result.problems.map((p) => `Exist did not take back ${p}.`),
       ],
     })
@@ -122,7 +158,8 @@ async function connect(
   try {
     checked = await checkIt()
   } catch (error) {
-    if (error instanceof InputError) return again({ [error.field ?? 'form']: `${error.message}. Nothing was saved.` })
+    if (error instanceof InputError)
+      return again({ [error.field ?? 'form']: `${error.message}. Nothing was saved.` })
     throw error
   }
   await connectSources(c.var.deps, user.id, [checked])
@@ -133,8 +170,14 @@ async function connect(
   })
 }
 
-async function sourceStates(deps: Deps, user: User): Promise<{ toggl: SourceState; clockify: SourceState }> {
-  return { toggl: await sourceState(deps, user, 'toggl'), clockify: await sourceState(deps, user, 'clockify') }
+async function sourceStates(
+  deps: Deps,
+  user: User,
+): Promise<{ toggl: SourceState; clockify: SourceState }> {
+  return {
+    toggl: await sourceState(deps, user, 'toggl'),
+    clockify: await sourceState(deps, user, 'clockify'),
+  }
 }
 
 function sourceParam(raw: string): Source | undefined {
@@ -159,8 +202,12 @@ async function sourceState(deps: Deps, user: User, source: Source): Promise<Sour
 async function sourcePlan(deps: Deps, user: User, source: Source) {
   const maps = await mappingRows(deps.db, user.id)
   const mine = maps.filter((m) => m.project.startsWith(`${source}:`))
-  const kept = new Set(maps.filter((m) => !m.project.startsWith(`${source}:`)).map((m) => m.attribute))
+  const kept = new Set(
+    maps.filter((m) => !m.project.startsWith(`${source}:`)).map((m) => m.attribute),
+  )
   const labels = new Map((await attributeRows(deps.db, user.id)).map((a) => [a.attribute, a.label]))
-  const orphaned = [...new Set(mine.map((m) => m.attribute))].filter((a) => !kept.has(a)).map((a) => labels.get(a) ?? a)
+  const orphaned = [...new Set(mine.map((m) => m.attribute))]
+    .filter((a) => !kept.has(a))
+    .map((a) => labels.get(a) ?? a)
   return { mapped: mine.length, orphaned }
 }

@@ -29,7 +29,10 @@ export function statusRoutes(): Hono<AppEnv> {
     const user = mustUser(c)
     const report = await syncUser(c.var.deps, user.id, 'web')
     const head = runHeadline(report)
-    return redirectWith(c, '/status', { kind: head.tone === 'good' ? 'ok' : 'error', text: `Sync now: ${head.text}` })
+    return redirectWith(c, '/status', {
+      kind: head.tone === 'good' ? 'ok' : 'error',
+      text: `Sync now: ${head.text}`,
+    })
   })
 
   return app
