@@ -74,18 +74,14 @@ export function createApp(deps: Deps, opts: AppOptions = {}): Hono<AppEnv> {
     c.set('session', session)
     c.set('user', user)
     c.set('csrf', await csrfToken(deps.box, session))
-    c.set('flash', null)
-    if (c.req.method === 'GET') {
-      const raw = jar.get(c, FLASH_COOKIE)
-      if (raw) {
-        c.set('flash', (await readFlash(deps.box, raw)) ?? null)
-        jar.delete(c, FLASH_COOKIE)
-      }
-    }
+    const rawFlash = c.req.method === 'GET' ? jar.get(c, FLASH_COOKIE) : undefined
+    c.set('flash', (rawFlash && (await readFlash(deps.box, rawFlash))) || null)
     await next()
+    const page = c.res.headers.get('Content-Type')?.startsWith('text/html')
+    // A flash is spent once a page showed it (a redirect passes it on).
+    if (rawFlash && page) jar.delete(c, FLASH_COOKIE)
     // Pages carry CSRF tokens and personal data: never cache them.
-    if (c.res.headers.get('Content-Type')?.startsWith('text/html'))
-      c.header('Cache-Control', 'no-store')
+    if (page) c.header('Cache-Control', 'no-store')
   })
 
   // Every POST carries the session's CSRF token; cross-site posts are refused before that.
