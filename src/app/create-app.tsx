@@ -30,7 +30,9 @@ export interface AppOptions {
   assets?: MiddlewareHandler
 }
 
-export function createApp(deps: Deps, opts: AppOptions = {}): Hono<AppEnv> {
+export type App = Hono<AppEnv>
+
+export function createApp(deps: Deps, opts: AppOptions = {}): App {
   const app = new Hono<AppEnv>()
   const jar = cookieJar(deps.config.publicUrl)
 

@@ -5,8 +5,7 @@ import type {
   Queue,
   ScheduledController,
 } from '@cloudflare/workers-types'
-import type { Hono } from 'hono'
-import { createApp } from '../app/create-app.tsx'
+import { createApp, type App } from '../app/create-app.tsx'
 import { ConfigError } from '../config/env.ts'
 import type { Deps } from '../deps.ts'
 import { consumeSyncJobs, enqueueDueUsers, type SyncJob } from '../sync/sync-jobs.ts'
@@ -17,10 +16,10 @@ export interface WorkerEnv extends WorkerBindings {
   [name: string]: unknown
 }
 
-const apps = new WeakMap<Deps, Map<string, Hono>>()
+const apps = new WeakMap<Deps, Map<string, App>>()
 
 /** Without PUBLIC_URL the app names itself by the origin it is reached at (workers.dev or a custom domain). */
-function appFor(deps: Deps, env: WorkerEnv, origin: string): Hono {
+function appFor(deps: Deps, env: WorkerEnv, origin: string): App {
   const base = env.PUBLIC_URL ? deps.config.publicUrl : origin
   let byBase = apps.get(deps)
   if (!byBase) apps.set(deps, (byBase = new Map()))

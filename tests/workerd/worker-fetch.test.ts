@@ -5,10 +5,16 @@ import worker from '../../src/entry/worker.ts'
 
 describe('the Worker serves the app', () => {
   it('answers the pages through its fetch handler', async () => {
-    const home = await exports.default.fetch('https://timebridge.example.workers.dev/')
-    expect(home.status).toBe(200)
-    expect(home.headers.get('content-type')).toMatch(/text\/html/)
-    expect(await home.text()).toContain('<h1>Timebridge</h1>')
+    const home = await exports.default.fetch('https://timebridge.example.workers.dev/', {
+      redirect: 'manual',
+    })
+    expect(home.status).toBe(303)
+    expect(home.headers.get('location')).toBe('/signin')
+
+    const signin = await exports.default.fetch('https://timebridge.example.workers.dev/signin')
+    expect(signin.status).toBe(200)
+    expect(signin.headers.get('content-type')).toMatch(/text\/html/)
+    expect(await signin.text()).toContain('Sign in with an Exist token')
 
     const health = await exports.default.fetch('https://timebridge.example.workers.dev/healthz')
     expect(health.status).toBe(200)
