@@ -1,6 +1,6 @@
 /** Run history: one row per run per user, the last 50 kept. */
 import { and, desc, eq, notInArray } from 'drizzle-orm'
-import type { Db } from '../db/database.ts'
+import type { Db, Statement } from '../db/database.ts'
 import { runs, type Source } from '../db/schema.ts'
 import { atomically } from '../db/database.ts'
 
@@ -42,6 +42,8 @@ export async function recordRun(
   trigger: string,
   startedAt: number,
   finishedAt: number,
+  /** Statements that close the run in the same batch (ledger purge, lease release). */
+  closing: Statement[] = [],
 ): Promise<void> {
   const keep = db
     .select({ id: runs.id })
@@ -60,6 +62,7 @@ export async function recordRun(
       error: report.error,
     }),
     db.delete(runs).where(and(eq(runs.userId, report.user), notInArray(runs.id, keep))),
+    ...closing,
   ])
 }
 

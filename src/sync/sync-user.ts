@@ -2,7 +2,7 @@
 import { and, eq, inArray } from 'drizzle-orm'
 import { bucketMinutes, type TimeEntry } from '../bucketing/bucket-minutes.ts'
 import { localDateMinus, localWindow, overFetchStart, type LocalWindow } from '../bucketing/local-window.ts'
-import { atomically } from '../db/database.ts'
+import { atomically, type Statement } from '../db/database.ts'
 import { attributes, users } from '../db/schema.ts'
 import type { Deps } from '../deps.ts'
 import type { ExistClient } from '../exist/exist-client.ts'
@@ -60,27 +60,35 @@ export async function syncUser(
     if (before) await before(ctx)
     return runSync(deps, ctx)
   }
-  let report: RunReport
+  let report: ClosingReport
   let current = summary
+  let closed = false
   try {
     try {
-      report = await attempt(user, current)
+      try {
+        report = await attempt(user, current)
+      } catch (error) {
+        if (!isExistAuth(error) || error instanceof RefreshRefused || user.existAuth !== 'oauth') throw error
+        // One refresh for OAuth users: a token revoked early (or expired) may still have a live refresh token.
+        await refreshExistToken(deps, await getUser(deps.db, userId))
+        current = { ...emptySummary(), requests: summary.requests }
+        current.notes.push('Exist refused the access token; Timebridge refreshed it and ran again')
+        report = await attempt(await getUser(deps.db, userId), current)
+      }
     } catch (error) {
-      if (!isExistAuth(error) || error instanceof RefreshRefused || user.existAuth !== 'oauth') throw error
-      // One refresh for OAuth users: a token revoked early (or expired) may still have a live refresh token.
-      await refreshExistToken(deps, await getUser(deps.db, userId))
-      current = { ...emptySummary(), requests: summary.requests }
-      current.notes.push('Exist refused the access token; Timebridge refreshed it and ran again')
-      report = await attempt(await getUser(deps.db, userId), current)
+      report = await failedRun(deps, user, current, error)
     }
-  } catch (error) {
-    report = await failedRun(deps, user, current, error)
+    // Run record, retention and lease release go in one batch: one round trip to close the run.
+    const closing: Statement[] = [releaseLease(deps.db, userId)]
+    if (report.purgeBefore) closing.unshift(purgeLedger(deps.db, report.purgeBefore, userId))
+    await recordRun(deps.db, report, trigger, startedAt, deps.now(), closing)
+    closed = true
   } finally {
-    await releaseLease(deps.db, userId)
+    if (!closed) await releaseLease(deps.db, userId)
   }
-  await recordRun(deps.db, report, trigger, startedAt, deps.now())
   deps.log.info('sync_run', { user: userId, trigger, status: report.status, written: report.summary.written })
-  return report
+  const { purgeBefore: _, ...visible } = report
+  return visible
 }
 
 export interface RunContext {
@@ -120,13 +128,17 @@ async function timezone(deps: Deps, user: User, exist: ExistClient): Promise<str
   }
 }
 
-async function runSync(deps: Deps, ctx: RunContext): Promise<RunReport> {
+/** A run's report, plus the retention cut-off that closes it (known once the window is). */
+type ClosingReport = RunReport & { purgeBefore?: string }
+
+async function runSync(deps: Deps, ctx: RunContext): Promise<ClosingReport> {
   const { db } = deps
   const { user, exist, summary } = ctx
   const window = await ctx.window()
-  const entries = await pullEntries(deps, ctx, window)
-
-  const maps = await mappingRows(db, user.id)
+  let maps = await mappingRows(db, user.id)
+  const { entries, disconnected } = await pullEntries(deps, ctx, window, maps)
+  // A source refused its token and was disconnected: its mappings are gone.
+  if (disconnected) maps = await mappingRows(db, user.id)
   const attributeOf = new Map(maps.map((m) => [m.project, m.attribute]))
   const owned = (await attributeRows(db, user.id)).filter((a) => a.status === 'owned').map((a) => a.attribute)
   const syncable = [...new Set(attributeOf.values())].filter((a) => owned.includes(a)).sort()
@@ -156,15 +168,20 @@ async function runSync(deps: Deps, ctx: RunContext): Promise<RunReport> {
     }
   }
 
-  await purge(deps, user.id, window)
-  return { user: user.id, status, summary, error }
+  const purgeBefore = localDateMinus(window.today, deps.config.retentionDays)
+  return { user: user.id, status, summary, error, purgeBefore }
 }
 
 /** Reads every connected source that feeds a mapping (refreshing its project list once a day). */
-async function pullEntries(deps: Deps, ctx: RunContext, window: LocalWindow): Promise<TimeEntry[]> {
+async function pullEntries(
+  deps: Deps,
+  ctx: RunContext,
+  window: LocalWindow,
+  maps: { project: string }[],
+): Promise<{ entries: TimeEntry[]; disconnected: boolean }> {
   const { user, summary } = ctx
   const entries: TimeEntry[] = []
-  const maps = await mappingRows(deps.db, user.id)
+  let disconnected = false
   for (const conn of await connectedSources(deps.db, user.id)) {
     const readers: SourceReader[] = []
     try {
@@ -190,6 +207,7 @@ async function pullEntries(deps: Deps, ctx: RunContext, window: LocalWindow): Pr
         const reason = `${SERVICE_LABEL[conn.source]} refused the saved token (HTTP ${error.status}); connect it again`
         await disconnectSource(deps, user.id, conn.source, { reason, exist: ctx.exist })
         summary.notes.push(`${SERVICE_LABEL[conn.source]} was disconnected: ${reason}`)
+        disconnected = true
         continue
       }
       throw error
@@ -198,7 +216,7 @@ async function pullEntries(deps: Deps, ctx: RunContext, window: LocalWindow): Pr
       if (used) summary.requests[conn.source] = (summary.requests[conn.source] ?? 0) + used
     }
   }
-  return entries
+  return { entries, disconnected }
 }
 
 /** Another service took the attribute: stop writing to it (no tug of war) until the user maps it again. */
@@ -222,10 +240,6 @@ async function deferUser(deps: Deps, userId: number, error: ApiError) {
     .update(users)
     .set({ retryAfter: new Date(deps.now() + error.retryAfterMs) })
     .where(eq(users.id, userId))
-}
-
-async function purge(deps: Deps, userId: number, window: LocalWindow) {
-  await purgeLedger(deps.db, localDateMinus(window.today, deps.config.retentionDays), userId)
 }
 
 async function failedRun(deps: Deps, user: User, summary: RunSummary, error: unknown): Promise<RunReport> {

@@ -43,6 +43,6 @@ export async function acquireLease(db: Db, userId: number, now: number, ttlMs: n
   return taken.length === 1
 }
 
-export async function releaseLease(db: Db, userId: number): Promise<void> {
-  await db.update(users).set({ leaseUntil: null }).where(eq(users.id, userId))
+export function releaseLease(db: Db, userId: number) {
+  return db.update(users).set({ leaseUntil: null }).where(eq(users.id, userId))
 }

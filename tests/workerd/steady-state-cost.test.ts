@@ -86,9 +86,9 @@ describe('steady-state cost of one user on Workers', () => {
     expect(h.toggl.requests.map((r) => r.path)).toEqual(['/api/v9/me/time_entries'])
     expect(h.exist.requests).toEqual([])
     // The numbers README's "Deploy to Cloudflare" works with; a change here changes that argument.
-    // Reads: user, sources, mappings (twice), cached projects (for the workspaces to read),
-    // attributes, ledger. Writes: lease taken, ledger purge, lease released, then one batch
-    // recording the run and pruning old runs.
-    expect(count).toEqual({ roundTrips: 11, statements: 12, writes: 5 })
+    // Reads: user, mappings, sources, cached projects (for the workspaces to read),
+    // attributes, ledger. Writes: lease taken, then one batch that records the run, prunes old
+    // runs, purges the ledger past retention and releases the lease.
+    expect(count).toEqual({ roundTrips: 8, statements: 11, writes: 5 })
   })
 })
