@@ -32,9 +32,7 @@ export function existClient(deps: HttpDeps, baseUrl: string, accessToken: string
   const call = createApiClient(deps, 'exist', `${baseUrl}/api/2`, {
     Authorization: `Bearer ${accessToken}`,
   })
-  let requests = 0
   const post = async (path: string, body: unknown[]) => {
-    requests++
     const res = await call({ method: 'POST', path, body, schema: WriteResponse })
     return { status: res.status, body: res.data }
   }
@@ -47,7 +45,6 @@ export function existClient(deps: HttpDeps, baseUrl: string, accessToken: string
     const out: z.output<S>[] = []
     // A user has at most a few hundred attributes; the page cap guards against a runaway `next`.
     for (let p = 1; p <= 20; p++) {
-      requests++
       const { data } = await call({ path, query: { ...query, page: p, limit: 100 }, schema: page(item) })
       out.push(...data.results)
       if (!data.next) break
@@ -57,10 +54,9 @@ export function existClient(deps: HttpDeps, baseUrl: string, accessToken: string
 
   return {
     get requests() {
-      return requests
+      return call.requests
     },
     async profile() {
-      requests++
       return (await call({ path: '/accounts/profile/', schema: ExistProfile })).data
     },
     attributes(opts = {}) {

@@ -65,7 +65,11 @@ export interface ApiResponse<T> {
   headers: Headers
 }
 
-export type ApiCall = <S extends z.ZodType>(req: ApiRequest<S>) => Promise<ApiResponse<z.output<S>>>
+export interface ApiCall {
+  <S extends z.ZodType>(req: ApiRequest<S>): Promise<ApiResponse<z.output<S>>>
+  /** Requests sent so far (retries not counted), for run summaries and quota budgets. */
+  readonly requests: number
+}
 
 export function createApiClient(
   deps: HttpDeps,
@@ -87,7 +91,9 @@ export function createApiClient(
     },
   }, { fetch: deps.fetch })
 
-  return async (req) => {
+  let requests = 0
+  const call = async <S extends z.ZodType>(req: ApiRequest<S>): Promise<ApiResponse<z.output<S>>> => {
+    requests++
     const method = req.method ?? 'GET'
     const where = `${method} ${req.path}`
     let res
@@ -114,6 +120,7 @@ export function createApiClient(
     }
     return { status: res.status, data: parsed.data, headers: res.headers }
   }
+  return Object.defineProperty(call, 'requests', { get: () => requests }) as ApiCall
 }
 
 function classify(service: Service, where: string, error: unknown): ApiError {

@@ -1,7 +1,7 @@
 /** Clockify v1 (per-region host, `X-Api-Key`): user and workspaces cached, projects and time entries paginated. */
 import { z } from 'zod'
 import { utcInstant } from '../../bucketing/local-window.ts'
-import { createApiClient, type ApiCall, type HttpDeps } from '../../http/api-client.ts'
+import { createApiClient, type HttpDeps } from '../../http/api-client.ts'
 import type { SourceAccount, SourceProject, SourceReader, TimeEntry } from '../source-types.ts'
 import { ClockifyMeta, ClockifyProjects, ClockifyTimeEntries, ClockifyUser, ClockifyWorkspaces } from './clockify-schemas.ts'
 
@@ -33,12 +33,7 @@ export function clockifyReader(
   key: string,
   cached: { meta: unknown; workspaceIds?: readonly string[] } = { meta: null },
 ): SourceReader {
-  const call = createApiClient(deps, 'clockify', `${baseUrl}/api/v1`, { 'X-Api-Key': key })
-  let requests = 0
-  const get: ApiCall = (req) => {
-    requests++
-    return call(req)
-  }
+  const get = createApiClient(deps, 'clockify', `${baseUrl}/api/v1`, { 'X-Api-Key': key })
 
   async function pages<S extends z.ZodType<unknown[]>>(path: string, schema: S, query: Record<string, string | number | boolean>, size: number) {
     const out: z.output<S>[number][] = []
@@ -53,7 +48,7 @@ export function clockifyReader(
   return {
     source: 'clockify',
     get requests() {
-      return requests
+      return get.requests
     },
     async account(): Promise<SourceAccount> {
       const user = (await get({ path: '/user', schema: ClockifyUser })).data

@@ -11,10 +11,8 @@ export function togglReader(deps: HttpDeps, baseUrl: string, token: string): Sou
   const call = createApiClient(deps, 'toggl', `${baseUrl}/api/v9`, {
     Authorization: `Basic ${btoa(`${token}:api_token`)}`,
   })
-  let requests = 0
 
   async function fetchRange(fromMs: number, toMs: number): Promise<TimeEntry[]> {
-    requests++
     const { data } = await call({
       path: '/me/time_entries',
       query: { start_date: utcInstant(fromMs), end_date: utcInstant(toMs), meta: true },
@@ -42,10 +40,9 @@ export function togglReader(deps: HttpDeps, baseUrl: string, token: string): Sou
   return {
     source: 'toggl',
     get requests() {
-      return requests
+      return call.requests
     },
     async account(): Promise<SourceAccount> {
-      requests++
       const { data } = await call({ path: '/me', query: { with_related_data: true }, schema: TogglMe })
       return togglAccount(data)
     },
