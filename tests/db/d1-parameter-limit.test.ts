@@ -1,3 +1,4 @@
+/** Every multi-row insert stays within D1's 100 bound parameters per statement. */
 import { sql } from 'drizzle-orm'
 import { afterAll, describe, expect, it } from 'vitest'
 import { D1_MAX_PARAMS, type Statement } from '../../src/db/database.ts'

@@ -1,3 +1,4 @@
+/** Clockify as a source over loopback: convergence, pagination, regions, quotas, revoked keys, and Toggl + Clockify into one attribute. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { syncUser } from '../../src/sync/sync-user.ts'
 import { zeroOut } from '../../src/sync/zero-out.ts'

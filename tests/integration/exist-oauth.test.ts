@@ -1,3 +1,4 @@
+/** Exist OAuth tokens: refreshed before expiry, one refresh after a 401, then syncing stops. */
 import { eq } from 'drizzle-orm'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { users } from '../../src/db/schema.ts'

@@ -1,3 +1,4 @@
+/** A first sync sends each day total; the next unchanged run costs one Toggl request and no Exist request. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { connectUser } from '../../src/users/connect-user.ts'
 import { mapProject } from '../../src/users/map-project.ts'

@@ -1,3 +1,4 @@
+/** Connect validation, Zero Out, revoked tokens and Disconnect, against the loopback fakes. */
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { sql } from 'drizzle-orm'

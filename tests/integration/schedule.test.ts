@@ -1,3 +1,4 @@
+/** Many users: bounded concurrency, failure isolation, the per-user lease and the non-overlapping cron. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { startNodeServer } from '../../src/entry/node-server.ts'
 import { syncAll } from '../../src/sync/sync-all.ts'

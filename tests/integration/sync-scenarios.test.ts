@@ -1,3 +1,4 @@
+/** The sync against loopback Toggl and Exist: edits, moves, deletes, remaps, midnight, faults and quotas. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { eq } from 'drizzle-orm'
 import { userData } from '../../src/db/schema.ts'

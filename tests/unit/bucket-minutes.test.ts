@@ -1,3 +1,4 @@
+/** The local-day window and per-day minutes: midnight splits, DST days, running entries, one rounding per day. */
 import { describe, expect, it } from 'vitest'
 import { bucketMinutes, type TimeEntry } from '../../src/bucketing/bucket-minutes.ts'
 import { localDateMinus, localWindow, overFetchStart, utcInstant } from '../../src/bucketing/local-window.ts'

@@ -1,3 +1,4 @@
+/** Environment parsing (defaults, one-line errors) and the secret box. */
 import { describe, expect, it } from 'vitest'
 import { ConfigError, parseEnv } from '../../src/config/env.ts'
 import { createSecretBox } from '../../src/crypto/secret-box.ts'

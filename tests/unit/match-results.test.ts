@@ -1,3 +1,4 @@
+/** Which items of an Exist write batch count as confirmed, refused or unknown. */
 import { describe, expect, it } from 'vitest'
 import { matchResults } from '../../src/exist/push-writes.ts'
 import type { Write } from '../../src/planner/plan-writes.ts'

@@ -1,3 +1,4 @@
+/** The planner's rules: increment up, update down, pending rows set absolutely, nothing outside the window. */
 import { describe, expect, it } from 'vitest'
 import { planWrites, type LedgerRow } from '../../src/planner/plan-writes.ts'
 

@@ -1,3 +1,4 @@
+/** Web routes through app.request: CSRF, per-user scoping, form validation, OAuth state, headers. */
 import { eq } from 'drizzle-orm'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createApp } from '../../src/app/create-app.tsx'

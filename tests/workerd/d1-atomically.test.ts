@@ -1,3 +1,4 @@
+/** `atomically` on D1: a batch commits or rolls back as one. */
 import { env } from 'cloudflare:workers'
 import { count, eq } from 'drizzle-orm'
 import { beforeEach, describe, expect, it } from 'vitest'

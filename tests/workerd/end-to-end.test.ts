@@ -1,3 +1,4 @@
+/** On workerd: Cron Trigger → local queue → consumer → fakes served by Node on loopback → D1. */
 import { env, exports } from 'cloudflare:workers'
 import { describe, expect, inject, it, vi } from 'vitest'
 import { z } from 'zod'

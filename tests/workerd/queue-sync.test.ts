@@ -1,3 +1,4 @@
+/** On workerd with D1: the Node sync scenarios run through the queue consumer. */
 import { env } from 'cloudflare:workers'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { zeroOut } from '../../src/sync/zero-out.ts'

@@ -1,3 +1,4 @@
+/** On workerd: failing runs are retried with back-off and acked otherwise (then the dead-letter queue). */
 import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'

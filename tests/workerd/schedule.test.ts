@@ -1,3 +1,4 @@
+/** On workerd: the schedule enqueues every due user exactly once. */
 import { env } from 'cloudflare:workers'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { SyncJob } from '../../src/sync/sync-jobs.ts'

@@ -1,3 +1,4 @@
+/** On workerd: what one unchanged user costs per run (API requests and D1 round trips). */
 import { env } from 'cloudflare:workers'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createWorkerDeps } from '../../src/entry/worker-deps.ts'

@@ -1,3 +1,4 @@
+/** On workerd: the Worker serves the app's pages and reports bad configuration plainly. */
 import { createExecutionContext, createScheduledController } from 'cloudflare:test'
 import { env, exports } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'

@@ -1,3 +1,4 @@
+/** wrangler.toml as wrangler reads it, and `wrangler deploy --dry-run` builds the bundle. */
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
