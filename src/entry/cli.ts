@@ -2,7 +2,6 @@
 import { runCli } from '../cli/run-cli.ts'
 import { jsonLogger, silentLogger } from '../log.ts'
 import { createNodeDeps } from './node-deps.ts'
-import { startNodeServer } from './node-server.ts'
 
 const argv = process.argv.slice(2)
 const serving = argv[0] === 'serve'
@@ -12,6 +11,8 @@ const code = await runCli(argv, {
   err: (t) => process.stderr.write(`${t}\n`),
   open: () => createNodeDeps(process.env, { log: serving ? jsonLogger() : silentLogger }),
   async serve(deps) {
+    // Loaded only to serve: the web app, its views and the HTTP server would slow every other command's start.
+    const { startNodeServer } = await import('./node-server.ts')
     const server = await startNodeServer(deps, { port: deps.config.port })
     process.stdout.write(`Timebridge is running at ${server.url} — next sync ${server.nextRun()?.toISOString() ?? 'never'}\n`)
     await new Promise<void>((resolveStop) => {

@@ -1,14 +1,14 @@
 /** The Node shell: serves the app with @hono/node-server and runs the hourly sync with croner. */
-import { fileURLToPath } from 'node:url'
 import { serve, type ServerType } from '@hono/node-server'
 import { serveStatic } from '@hono/node-server/serve-static'
 import { Cron } from 'croner'
 import { createApp } from '../app/create-app.tsx'
+import { packageDir } from '../db/open-sqlite.ts'
 import type { Deps } from '../deps.ts'
 import { syncAll } from '../sync/sync-all.ts'
 
 /** public/ holds /static/* (CSS and the small progress script); absolute so the working directory doesn't matter. */
-export const PUBLIC_DIR = fileURLToPath(new URL('../../public', import.meta.url))
+export const PUBLIC_DIR = packageDir('public')
 
 export interface NodeServer {
   url: string

@@ -1,4 +1,4 @@
-/** The real CLI process (npm run cli → tsx) against loopback fakes: JSON shapes, exit codes, one-line errors, no tokens. */
+/** The real CLI process (npm run cli → the bundle in dist/, built by `npm test`) against loopback fakes: JSON shapes, exit codes, one-line errors, no tokens. */
 import { execFile } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -10,8 +10,8 @@ import { TEST_SECRET } from '../helpers/harness.ts'
 
 const run = promisify(execFile)
 const ROOT = resolve(import.meta.dirname, '../..')
-const TSX = join(ROOT, 'node_modules/.bin/tsx')
-const CLI = join(ROOT, 'src/entry/cli.ts')
+const NODE = process.execPath
+const CLI = join(ROOT, 'dist/cli.js')
 
 describe('CLI', { timeout: 60_000 }, () => {
   const toggl = new FakeToggl()
@@ -30,6 +30,8 @@ describe('CLI', { timeout: 60_000 }, () => {
   let all = ''
 
   beforeAll(async () => {
+    // The bundle is what `npm run cli` runs; build it from the current source (npm test does too).
+    await run(NODE, [join(ROOT, 'scripts/build.mjs')], { cwd: ROOT })
     servers = await Promise.all([serveFake(toggl.fetch), serveFake(exist.fetch), serveFake(clockify.fetch)])
     dir = mkdtempSync(join(tmpdir(), 'timebridge-cli-'))
     env = {
@@ -52,7 +54,7 @@ describe('CLI', { timeout: 60_000 }, () => {
   })
 
   async function cli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; npm?: boolean } = {}) {
-    const [file, argv] = opts.npm ? ['npm', ['run', '--silent', 'cli', '--', ...args]] : [TSX, [CLI, ...args]]
+    const [file, argv] = opts.npm ? ['npm', ['run', '--silent', 'cli', '--', ...args]] : [NODE, [CLI, ...args]]
     try {
       const { stdout, stderr } = await run(file, argv, { env: opts.env ?? env, cwd: opts.cwd ?? ROOT })
       all += stdout + stderr
@@ -177,7 +179,7 @@ describe('CLI', { timeout: 60_000 }, () => {
   it('serve answers on PORT and stops on SIGTERM', async () => {
     const { spawn } = await import('node:child_process')
     const port = await freePort()
-    const child = spawn(TSX, [CLI, 'serve'], { env: { ...env, PORT: String(port) }, cwd: ROOT })
+    const child = spawn(NODE, [CLI, 'serve'], { env: { ...env, PORT: String(port) }, cwd: ROOT })
     const url = await new Promise<string>((ok, fail) => {
       let out = ''
       child.stdout.on('data', (d) => {
