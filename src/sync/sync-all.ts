@@ -22,13 +22,16 @@ export async function dueUsers(deps: Deps, page?: { afterId: number; limit: numb
   return rows.map((r) => r.id)
 }
 
+/** Users synced at once by default (see README "Capacity" for the measurements behind it). */
+export const DEFAULT_SYNC_CONCURRENCY = 8
+
 export async function syncAll(
   deps: Deps,
   trigger: Trigger,
   opts: { concurrency?: number; userIds?: number[] } = {},
 ): Promise<RunReport[]> {
   const ids = opts.userIds ?? (await dueUsers(deps))
-  const limit = pLimit(opts.concurrency ?? 8)
+  const limit = pLimit(opts.concurrency ?? DEFAULT_SYNC_CONCURRENCY)
   return Promise.all(
     ids.map((id) =>
       limit(async () => {

@@ -17,6 +17,24 @@ export async function mappingRows(db: Db, userId: number) {
   return db.select().from(mappings).where(eq(mappings.userId, userId))
 }
 
+/** Maps a project to an attribute we now own (the statements of a mapping; acquiring happened before). */
+export function mapStatements(db: Db, userId: number, project: string, attribute: string, label: string, now: number): Statement[] {
+  const updatedAt = new Date(now)
+  return [
+    db
+      .insert(mappings)
+      .values({ userId, project, attribute })
+      .onConflictDoUpdate({ target: [mappings.userId, mappings.project], set: { attribute } }),
+    db
+      .insert(attributes)
+      .values({ userId, attribute, label, status: 'owned', error: null, updatedAt })
+      .onConflictDoUpdate({
+        target: [attributes.userId, attributes.attribute],
+        set: { label, status: 'owned', error: null, updatedAt },
+      }),
+  ]
+}
+
 /** Attributes that stop syncing: their ledger rows and ownership rows go; Exist keeps its values. */
 export function forgetAttributes(db: Db, userId: number, names: readonly string[]): Statement[] {
   if (names.length === 0) return []

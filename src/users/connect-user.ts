@@ -108,7 +108,8 @@ function requireToken(token: string, field: string): string {
   return t
 }
 
-async function saveConnection(
+/** Stores a user whose Exist profile and source accounts were already checked (the benchmark seeds users through it too). */
+export async function saveConnection(
   deps: Deps,
   profile: ExistProfile,
   auth: ExistAuth,

@@ -2,7 +2,7 @@
 import { and, eq } from 'drizzle-orm'
 import { localWindow } from '../bucketing/local-window.ts'
 import { atomically, type Statement } from '../db/database.ts'
-import { attributes, mappings, projects } from '../db/schema.ts'
+import { mappings, projects } from '../db/schema.ts'
 import type { Deps } from '../deps.ts'
 import type { ExistClient } from '../exist/exist-client.ts'
 import { existFor } from '../exist/exist-session.ts'
@@ -10,7 +10,7 @@ import { DURATION, isTemplate, TEMPLATES } from '../exist/templates.ts'
 import { ApiError } from '../http/api-client.ts'
 import { markPending } from '../ledger/ledger-store.ts'
 import { InputError } from '../sources/source-types.ts'
-import { attributeRows, forgetAttributes, mappingRows, releaseAttributes } from './attribute-store.ts'
+import { attributeRows, forgetAttributes, mappingRows, mapStatements, releaseAttributes } from './attribute-store.ts'
 import { getUser } from './user-store.ts'
 
 export interface MapResult {
@@ -70,19 +70,7 @@ export async function mapProject(
     } else {
       label = row.label
     }
-    statements.push(
-      db
-        .insert(mappings)
-        .values({ userId, project, attribute })
-        .onConflictDoUpdate({ target: [mappings.userId, mappings.project], set: { attribute } }),
-      db
-        .insert(attributes)
-        .values({ userId, attribute, label, status: 'owned', error: null, updatedAt: new Date(deps.now()) })
-        .onConflictDoUpdate({
-          target: [attributes.userId, attributes.attribute],
-          set: { label, status: 'owned', error: null, updatedAt: new Date(deps.now()) },
-        }),
-    )
+    statements.push(...mapStatements(db, userId, project, attribute, label, deps.now()))
   } else if (current) {
     statements.push(db.delete(mappings).where(and(eq(mappings.userId, userId), eq(mappings.project, project))))
   }

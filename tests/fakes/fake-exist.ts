@@ -88,6 +88,8 @@ export interface FakeExistOptions {
   serviceName?: string
   /** lifetime of OAuth access tokens in seconds; Exist's is 31535999 (a year) */
   tokenLifetimeSeconds?: number
+  /** keep every request in `requests` (default true); the benchmark's thousands of users turn it off */
+  log?: boolean
 }
 
 export interface FakeExistTemplate {
@@ -173,6 +175,9 @@ export class FakeExist {
 
   private readonly now: () => number
   private readonly ratePerHour: number
+  private readonly keepLog: boolean
+  /** token → first user holding it (personal tokens), so authenticating stays O(1) with many users */
+  private readonly byToken = new Map<string, FakeExistUser>()
   private readonly rate = new Map<string, { hour: number; used: number }>()
   private readonly failures: (Fault & {
     status: number
@@ -190,6 +195,7 @@ export class FakeExist {
   constructor(opts: FakeExistOptions = {}) {
     this.now = opts.now ?? Date.now
     this.ratePerHour = opts.ratePerHour ?? 300
+    this.keepLog = opts.log ?? true
     this.tokenLifetimeSeconds = opts.tokenLifetimeSeconds ?? 31_535_999
     const name = opts.serviceName ?? 'timebridge'
     this.service = { name, label: name.charAt(0).toUpperCase() + name.slice(1) }
@@ -209,6 +215,7 @@ export class FakeExist {
       revoked: false,
     }
     this.users.push(user)
+    if (!this.byToken.has(user.token)) this.byToken.set(user.token, user)
     return user
   }
 
@@ -395,7 +402,7 @@ export class FakeExist {
         query: c.req.query(),
         status: 0,
       }
-      if (c.req.method === 'POST') {
+      if (c.req.method === 'POST' && this.keepLog) {
         // Clone so handlers can still read the body.
         const text = await c.req.raw.clone().text()
         try {
@@ -404,7 +411,7 @@ export class FakeExist {
           log.body = text
         }
       }
-      this.requests.push(log)
+      if (this.keepLog) this.requests.push(log)
       c.set('log', log)
       try {
         await next()
@@ -422,7 +429,7 @@ export class FakeExist {
       if (grant && grant.expiresAt <= this.now()) {
         return c.json({ detail: 'Access token has expired.' }, 401)
       }
-      const user = grant ? grant.user : this.users.find((u) => u.token === token)
+      const user = grant ? grant.user : token === undefined ? undefined : this.byToken.get(token)
       if (!user || user.revoked) return c.json({ detail: 'Invalid token.' }, 401)
       const log = c.get('log')
       log.user = user.username
