@@ -76,8 +76,8 @@ function startFakesProcess(): Promise<{ child: ChildProcess; ask<T>(req: FakesRe
   const script = new URL(import.meta.url).pathname.replace(/bench\.(ts|js)$/, 'bench-fakes.$1')
   const child = fork(script, ['--bench-fakes', '--latency-ms', String(latencyMs)], {
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    // Under tsx the child needs the same loader; the bundled bench runs plain node.
-    execArgv: process.execArgv,
+    // Profile only the measured process (`node --cpu-prof dist/bench/bench.js …`).
+    execArgv: process.execArgv.filter((a) => !a.startsWith('--cpu-prof')),
   })
   const waiting = new Map<number, (v: unknown) => void>()
   let next = 0
