@@ -14,6 +14,7 @@ import { getUser } from '../users/user-store.ts'
 import { syncAll } from '../sync/sync-all.ts'
 import { syncUser } from '../sync/sync-user.ts'
 import { zeroOut } from '../sync/zero-out.ts'
+import { checkUser, repairUser } from '../sync/exist-check.ts'
 import * as text from './text-output.ts'
 
 export interface CliIo {
@@ -103,6 +104,24 @@ const COMMANDS: Record<string, Command> = {
     async run(deps, f) {
       const report = await zeroOut(deps, userId(f), 'cli')
       return { json: report, text: `Zeroed ${report.zeroed} day values.\n${text.reports([report])}` }
+    },
+  },
+  check: {
+    summary: 'read the window back from Exist (2 requests) and show the days that differ from what was sent',
+    usage: 'check --user ID',
+    options: user,
+    async run(deps, f) {
+      const report = await checkUser(deps, userId(f))
+      return { json: report, text: text.checked(report) }
+    },
+  },
+  repair: {
+    summary: 'send an absolute update for exactly the days the last check found different',
+    usage: 'repair --user ID',
+    options: user,
+    async run(deps, f) {
+      const report = await repairUser(deps, userId(f), 'cli')
+      return { json: report, text: text.repaired(report) }
     },
   },
   disconnect: {

@@ -1,4 +1,5 @@
 /** Human-readable renderings of CLI results (the --json shapes are the interface; these are for people). */
+import type { CheckReport, RepairReport } from '../sync/exist-check.ts'
 import type { RunReport } from '../sync/run-store.ts'
 import type { ConnectResult } from '../users/connect-user.ts'
 import type { DisconnectResult } from '../users/disconnect.ts'
@@ -74,4 +75,26 @@ export function status(s: { users: UserStatus[] }): string {
       ].join('\n')
     })
     .join('\n')
+}
+
+export function checked(r: CheckReport): string {
+  if (r.attributes.length === 0) return `User ${r.user} has no mapped attribute: nothing to check.`
+  const lines = [
+    `Checked ${r.attributes.join(', ')} in Exist at ${r.checked_at} (${r.days_compared} day values, ${r.requests} requests).`,
+  ]
+  lines.push(
+    r.drift.length === 0
+      ? 'Every day holds what Timebridge sent.'
+      : `${r.drift.length} day value(s) differ (repair with: repair --user ${r.user}):`,
+  )
+  for (const d of r.drift) lines.push(`  ${d.attribute} ${d.date}: Exist shows ${d.exist} min, Timebridge sent ${d.sent} min`)
+  for (const a of r.regained) lines.push(`${a} belongs to Timebridge again: the next run syncs it.`)
+  for (const l of r.lost) lines.push(`${l.attribute} now belongs to ${l.owner ?? 'another service'}: Timebridge stops writing it.`)
+  if (r.unreadable.length) lines.push(`Exist did not return ${r.unreadable.join(', ')} (no read permission?): not compared.`)
+  return lines.join('\n')
+}
+
+export function repaired(r: RepairReport): string {
+  const lines = r.repaired.map((d) => `  ${d.attribute} ${d.date} set to ${d.value} min`)
+  return [reports([r]), ...lines].join('\n')
 }

@@ -23,6 +23,12 @@ export const users = sqliteTable('users', {
   retryAfter: timestamp('retry_after'),
   /** Held while a run is under way, so no user is synced twice at once (across processes too). */
   leaseUntil: timestamp('lease_until'),
+  /** When Exist was last read back (drift check), successful or not: the daily check is due a day later. */
+  existCheckedAt: timestamp('exist_checked_at'),
+  /** Why the last drift check could not read Exist (null when it succeeded). */
+  existCheckError: text('exist_check_error'),
+  /** Opt-in: the daily check repairs the days where Exist differs from what Timebridge sent. */
+  repairDrift: integer('repair_drift', { mode: 'boolean' }).notNull().default(false),
   createdAt: timestamp('created_at').notNull().default(now),
   updatedAt: timestamp('updated_at').notNull().default(now),
 })
@@ -117,6 +123,25 @@ export const userData = sqliteTable(
     pending: integer('pending', { mode: 'boolean' }).notNull().default(false),
     error: text('error'),
     updatedAt: timestamp('updated_at').notNull().default(now),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.attribute, t.date] })],
+)
+
+/**
+ * What Exist held per (user, attribute, local date) when it was last read back (the drift check), kept
+ * current by the writes Exist confirmed since, so the status page can compare it with the ledger offline.
+ */
+export const existValues = sqliteTable(
+  'exist_values',
+  {
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    attribute: text('attribute').notNull(),
+    date: text('date').notNull(),
+    /** Minutes Exist holds; null when it has no value for the day (the same as 0 for durations). */
+    value: integer('value'),
+    checkedAt: timestamp('checked_at').notNull(),
   },
   (t) => [primaryKey({ columns: [t.userId, t.attribute, t.date] })],
 )

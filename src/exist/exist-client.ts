@@ -21,7 +21,17 @@ export interface ExistWriteItem {
 export interface ExistClient {
   profile(): Promise<ExistProfile>
   attributes(opts?: { names?: string[] }): Promise<ExistAttribute[]>
+  /**
+   * The named attributes with their values for `days` days up to `dateMax`, every page. Documented at
+   * https://developer.exist.io/reference/attributes/ ("Get attributes with values": page, limit,
+   * days max 31, date_max, attributes; a paged list with `next`), source hellocodeco/exist-api-docs.
+   */
   withValues(names: string[], days: number, dateMax: string): Promise<z.output<typeof ExistAttributeWithValues>[]>
+  /**
+   * Which of the named attributes this client owns: `GET /api/2/attributes/owned/` (added to API v2 in
+   * May 2023; same parameters as /attributes/ minus `owned`; developer.exist.io/reference/attributes/).
+   */
+  owned(names: string[]): Promise<ExistAttribute[]>
   acquire(items: ({ template: string } | { name: string })[]): Promise<{ status: number; body: WriteResponse }>
   release(names: string[]): Promise<{ status: number; body: WriteResponse }>
   write(op: 'increment' | 'update', items: ExistWriteItem[]): Promise<{ status: number; body: WriteResponse }>
@@ -70,6 +80,9 @@ export function existClient(deps: HttpDeps, baseUrl: string, accessToken: string
         days,
         date_max: dateMax,
       })
+    },
+    owned(names) {
+      return allPages('/attributes/owned/', ExistAttribute, { attributes: names.join(',') })
     },
     acquire: (items) => post('/attributes/acquire/', items.map((i) => ({ ...i, manual: false }))),
     release: (names) => post('/attributes/release/', names.map((name) => ({ name }))),

@@ -4,6 +4,7 @@ import { rowsPerInsert, type Db, type Statement } from '../db/database.ts'
 import { userData } from '../db/schema.ts'
 import type { BatchOutcome } from '../exist/push-writes.ts'
 import type { LedgerRow, Write } from '../planner/plan-writes.ts'
+import { existValuesAfter } from './exist-values-store.ts'
 
 /** A ledger row binds 7 parameters (user, attribute, date, value, pending, error, updated_at). */
 const ROWS_PER_INSERT = rowsPerInsert(7)
@@ -48,7 +49,10 @@ export function markPending(db: Db, userId: number, writes: readonly Write[], no
   return statements
 }
 
-/** Confirmed rows stop being pending; refused and unknown ones keep pending with the reason. */
+/**
+ * Confirmed rows stop being pending (and what the last drift check saw of their days moves with them);
+ * refused and unknown ones keep pending with the reason.
+ */
 export function recordOutcome(db: Db, userId: number, outcome: BatchOutcome, now: number): Statement[] {
   const at = new Date(now)
   const row = (w: Write) =>
@@ -61,6 +65,7 @@ export function recordOutcome(db: Db, userId: number, outcome: BatchOutcome, now
       db.update(userData).set({ error: `${r.code}: ${r.error}`, updatedAt: at }).where(row(r.write)),
     ),
     ...outcome.unknown.map((u) => db.update(userData).set({ error: u.error, updatedAt: at }).where(row(u.write))),
+    ...existValuesAfter(db, userId, outcome.confirmed),
   ]
 }
 

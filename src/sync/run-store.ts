@@ -18,6 +18,8 @@ export interface RunSummary {
   /** Ledger rows still unconfirmed after this run (settled next run). */
   pending: number
   notes: string[]
+  /** Set when the run read Exist back (the daily drift check). */
+  checked?: { drifted: number; repairing: number; regained: string[]; lost: string[] }
 }
 
 export interface RunReport {

@@ -23,6 +23,7 @@ import {
   releaseLease,
   type User,
 } from '../users/user-store.ts'
+import { checkDue, dailyCheck } from './exist-check.ts'
 import { emptySummary, recordRun, type RunReport, type RunSummary } from './run-store.ts'
 
 export const DAY_MS = 86_400_000
@@ -56,7 +57,7 @@ export async function syncUser(
   }
 
   const attempt = async (u: User, s: RunSummary) => {
-    const ctx = await openRun(deps, u, s)
+    const ctx = await openRun(deps, u, s, trigger)
     if (before) await before(ctx)
     return runSync(deps, ctx)
   }
@@ -93,16 +94,18 @@ export async function syncUser(
 
 export interface RunContext {
   user: User
+  trigger: Trigger
   exist: ExistClient
   summary: RunSummary
   window(): Promise<LocalWindow>
 }
 
-async function openRun(deps: Deps, user: User, summary: RunSummary): Promise<RunContext> {
+async function openRun(deps: Deps, user: User, summary: RunSummary, trigger: Trigger): Promise<RunContext> {
   const exist = await existFor(deps, user)
   let window: LocalWindow | undefined
   return {
     user,
+    trigger,
     exist,
     summary,
     async window() {
@@ -140,11 +143,18 @@ async function runSync(deps: Deps, ctx: RunContext): Promise<ClosingReport> {
   // A source refused its token and was disconnected: its mappings are gone.
   if (disconnected) maps = await mappingRows(db, user.id)
   const attributeOf = new Map(maps.map((m) => [m.project, m.attribute]))
-  const owned = (await attributeRows(db, user.id)).filter((a) => a.status === 'owned').map((a) => a.attribute)
-  const syncable = [...new Set(attributeOf.values())].filter((a) => owned.includes(a)).sort()
+  const rows = await attributeRows(db, user.id)
+  let owned = rows.filter((a) => a.status === 'owned').map((a) => a.attribute)
+  const mapped = [...new Set(attributeOf.values())].sort()
 
   const targets = bucketMinutes(entries, attributeOf, window, deps.now())
-  const ledger = await loadLedger(db, user.id, window.dates)
+  let ledger = await loadLedger(db, user.id, window.dates)
+  // Once a day the schedule reads Exist back: drift, ownership that came back or went, auto-repair.
+  if (mapped.length > 0 && checkDue(user, ctx.trigger, deps.now())) {
+    const checked = await dailyCheck(deps, ctx, window, mapped, rows, ledger)
+    if (checked) ({ owned, ledger } = checked)
+  }
+  const syncable = mapped.filter((a) => owned.includes(a))
   const writes = planWrites({ targets, attributes: syncable, dates: window.dates, ledger })
 
   let status: RunReport['status'] = 'ok'

@@ -1,7 +1,7 @@
 /** The Exist attributes a user syncs: which we own, which another service took, and letting go of unused ones. */
 import { and, eq, inArray } from 'drizzle-orm'
 import type { Db, Statement } from '../db/database.ts'
-import { attributes, mappings } from '../db/schema.ts'
+import { attributes, existValues, mappings } from '../db/schema.ts'
 import type { ExistClient } from '../exist/exist-client.ts'
 import { EXIST_BATCH } from '../exist/exist-client.ts'
 import { deleteAttributesLedger } from '../ledger/ledger-store.ts'
@@ -40,6 +40,7 @@ export function forgetAttributes(db: Db, userId: number, names: readonly string[
   if (names.length === 0) return []
   return [
     ...deleteAttributesLedger(db, userId, names),
+    db.delete(existValues).where(and(eq(existValues.userId, userId), inArray(existValues.attribute, [...names]))),
     db.delete(attributes).where(and(eq(attributes.userId, userId), inArray(attributes.attribute, [...names]))),
   ]
 }

@@ -8,6 +8,7 @@ import {
   runs,
   sourceConnections,
   userData,
+  existValues,
   users,
   type Source,
 } from '../db/schema.ts'
@@ -83,6 +84,7 @@ export async function disconnectUser(deps: Deps, userId: number): Promise<Discon
   }
   await atomically(db, [
     db.delete(userData).where(eq(userData.userId, userId)),
+    db.delete(existValues).where(eq(existValues.userId, userId)),
     db.delete(runs).where(eq(runs.userId, userId)),
     db.delete(mappings).where(eq(mappings.userId, userId)),
     db.delete(attributes).where(eq(attributes.userId, userId)),

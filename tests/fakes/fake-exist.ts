@@ -274,6 +274,11 @@ export class FakeExist {
     days.set(date, v)
   }
 
+  /** Hands an attribute back to the client using the fake (as the user can on exist.io/account/attributes/). */
+  giveBack(user: FakeExistUser, name: string): void {
+    this.stealAttribute(user, name, this.service)
+  }
+
   revoke(user: FakeExistUser): void {
     user.revoked = true
   }
@@ -394,6 +399,8 @@ export class FakeExist {
 
   private routes(): void {
     const app = this.app
+
+    this.controlRoutes()
 
     app.use('*', async (c, next) => {
       const log: FakeExistRequest = {
@@ -570,6 +577,60 @@ export class FakeExist {
     })
 
     app.notFound((c) => c.json({ detail: 'Not found.' }, 404))
+  }
+
+  /**
+   * The test's (and demo's) hands on the account, over HTTP for a fake in another process: a hand edit
+   * in the Exist app, or the user giving an attribute to another service or back to this client.
+   * Not part of Exist's API, not logged in `requests`, not rate-limited.
+   */
+  private controlRoutes(): void {
+    const app = this.app
+    const userOf = (c: Context<Env>) => this.users.find((u) => u.username === c.req.param('username'))
+    const body = async (c: Context<Env>): Promise<Record<string, unknown> | null> => {
+      try {
+        const parsed: unknown = await c.req.json()
+        return parsed !== null && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : null
+      } catch {
+        return null
+      }
+    }
+    app.post('/_control/users/:username/values', async (c) => {
+      const user = userOf(c)
+      const b = await body(c)
+      if (!user) return c.json({ detail: 'No such user' }, 404)
+      const { attribute, date, value } = b ?? {}
+      if (typeof attribute !== 'string' || typeof date !== 'string' || !isDate(date) || typeof value !== 'number') {
+        return c.json({ detail: 'Expected {"attribute", "date": "YYYY-MM-DD", "value": number}' }, 400)
+      }
+      if (!user.attributes.has(attribute)) return c.json({ detail: 'No such attribute' }, 404)
+      this.setValue(user, attribute, date, value)
+      return c.json({ attribute, date, value })
+    })
+    app.post('/_control/users/:username/owner', async (c) => {
+      const user = userOf(c)
+      const b = await body(c)
+      if (!user) return c.json({ detail: 'No such user' }, 404)
+      const attribute = b?.attribute
+      const owner = b?.owner
+      if (typeof attribute !== 'string' || !user.attributes.has(attribute)) {
+        return c.json({ detail: 'No such attribute' }, 404)
+      }
+      if (owner === 'self') this.giveBack(user, attribute)
+      else if (owner === null) this.stealAttribute(user, attribute, null)
+      else if (
+        owner !== null &&
+        typeof owner === 'object' &&
+        typeof (owner as FakeExistService).name === 'string' &&
+        typeof (owner as FakeExistService).label === 'string'
+      ) {
+        const o = owner as FakeExistService
+        this.stealAttribute(user, attribute, { name: o.name, label: o.label })
+      } else {
+        return c.json({ detail: 'owner must be "self", null or {"name", "label"}' }, 400)
+      }
+      return c.json({ attribute, service: user.attributes.get(attribute)!.service })
+    })
   }
 
   private oauthRoutes(): void {

@@ -23,6 +23,7 @@ const TABLES = [
   'mappings',
   'attributes',
   'user_data',
+  'exist_values',
   'runs',
 ]
 

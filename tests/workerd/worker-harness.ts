@@ -31,6 +31,7 @@ const CLOCKIFY_ORIGIN = 'http://clockify.fake.test'
 const CLOCKIFY_REGIONAL = /^https:\/\/(euc1|use2|euw2|apse2)\.clockify\.me$/
 
 const TABLES = [
+  'exist_values',
   'user_data',
   'runs',
   'mappings',
