@@ -4,7 +4,16 @@ export interface ChartDay {
   date: string
   /** Short label, e.g. "Mon 9 Nov" or "Today". */
   label: string
+  /** The value drawn: what Exist holds when the drift check read it, else what Timebridge sent. */
   minutes: number
+  /** Minutes Timebridge sent for the day (the ledger). */
+  sent: number
+  /** Minutes Exist holds as last read back (null: not read yet). */
+  exist: number | null
+  /** Exist holds another number than Timebridge sent (never for a pending day). */
+  drift: boolean
+  /** Says the difference in words, e.g. "Exist shows 95 min, Timebridge sent 120 min on Tue 24 Nov". */
+  note: string | null
   /** Sent but not yet confirmed by Exist (or waiting for the next run). */
   pending: boolean
   error: string | null
@@ -48,15 +57,23 @@ export function DayChart(props: { series: ChartSeries }) {
         {series.days.map((d, i) => {
           const y = i * ROW + 2
           const w = d.minutes === 0 ? 0 : Math.max(2, Math.round((d.minutes / max) * BAR_MAX))
-          const state = d.error ? 'refused' : d.pending ? 'pending' : 'sent'
+          const state = d.error ? 'refused' : d.pending ? 'pending' : d.drift ? 'drift' : 'sent'
           return (
-            <g class={`day ${state}`} data-date={d.date} data-value={d.minutes}>
+            <g
+              class={`day ${state}`}
+              data-date={d.date}
+              data-value={d.minutes}
+              data-sent={d.sent}
+              data-drift={d.drift ? 'true' : undefined}
+            >
               <title>{`${d.label} (${d.date}): ${d.minutes} minutes${d.minutes >= 60 ? ` = ${formatMinutes(d.minutes)}` : ''}${
                 d.error
                   ? ` — Exist refused it: ${d.error}`
                   : d.pending
                     ? ' — waiting for Exist to confirm'
-                    : ''
+                    : d.note
+                      ? ` — ${d.note}`
+                      : ''
               }`}</title>
               <text x={LABEL_W - 8} y={y + 18} text-anchor="end" class="day-label">
                 {d.label}
@@ -66,7 +83,7 @@ export function DayChart(props: { series: ChartSeries }) {
                 <rect x={LABEL_W} y={y + 3} width={w} height={ROW - 6} class="bar" rx="3" />
               )}
               <text x={LABEL_W + BAR_MAX + 6} y={y + 18} class="value">
-                {`${d.minutes} min${d.error ? ' ✕' : d.pending ? ' …' : ''}`}
+                {`${d.minutes} min${d.error ? ' ✕' : d.pending ? ' …' : d.drift ? ' ≠' : ''}`}
               </text>
             </g>
           )

@@ -13,6 +13,20 @@ export interface RunRow {
   details: string[]
 }
 
+/** The drift check as the status page shows it, from the database alone. */
+export interface CheckView {
+  /** When Timebridge last tried to read Exist back (null: never). */
+  checkedAt: string | null
+  /** When the values shown were read (null: nothing read yet). */
+  readAt: string | null
+  /** Why the last check could not read Exist. */
+  error: string | null
+  /** Days where Exist holds another number than Timebridge sent, in words. */
+  drift: { attribute: string; date: string; text: string }[]
+  /** "Repair drift automatically" is on. */
+  repairDrift: boolean
+}
+
 export interface StatusView {
   timezone: string
   syncing: boolean
@@ -23,6 +37,7 @@ export interface StatusView {
   mapped: number
   window: { first: string; last: string }
   charts: ChartSeries[]
+  check: CheckView
   runs: RunRow[]
 }
 
@@ -89,12 +104,14 @@ export function StatusPage(props: { ctx: PageContext; view: StatusView }) {
         <section class="card">
           <h2>What Exist holds from Timebridge</h2>
           <p class="muted">
-            Minutes per day over the last {view.charts[0]!.days.length} days. "…" marks a day
-            waiting for the next run or for Exist's confirmation.
+            Minutes per day over the last {view.charts[0]!.days.length} days, as Exist holds them
+            when it was last checked. "…" marks a day waiting for the next run or for Exist's
+            confirmation; "≠" a day where Exist holds something else than Timebridge sent.
           </p>
           {view.charts.map((s) => (
             <DayChart series={s} />
           ))}
+          <CheckPanel check={view.check} csrf={props.ctx.csrf} />
         </section>
       )}
 
@@ -141,5 +158,72 @@ export function StatusPage(props: { ctx: PageContext; view: StatusView }) {
         </p>
       </section>
     </Layout>
+  )
+}
+
+/** When Exist was last read back, the days that differ, Repair these days, Check now, the auto-repair toggle. */
+function CheckPanel(props: { check: CheckView; csrf: string }) {
+  const { check } = props
+  return (
+    <div class="drift-check" id="drift-check">
+      <h3>Checked against Exist</h3>
+      <p class="checked-at">
+        {check.readAt
+          ? `Exist last checked ${check.readAt}.`
+          : 'Exist has not been checked yet: the daily check reads it back about a day after you first map a project.'}{' '}
+        <span class="muted">
+          Once a day Timebridge reads the synced days back from Exist (two requests) and compares
+          each with what it sent.
+        </span>
+      </p>
+      {check.error && (
+        <p class="error">
+          The check {check.checkedAt} could not read Exist: {check.error}
+        </p>
+      )}
+      {check.drift.length > 0 ? (
+        <div class="notice warn drift-list" role="status">
+          <p>
+            <strong>
+              {check.drift.length === 1
+                ? '1 day differs in Exist'
+                : `${check.drift.length} days differ in Exist`}
+            </strong>{' '}
+            (edited by hand in Exist, or written by another app):
+          </p>
+          <ul>
+            {check.drift.map((d) => (
+              <li data-attribute={d.attribute} data-date={d.date}>
+                {d.text}
+              </li>
+            ))}
+          </ul>
+          <form method="post" action="/repair">
+            <CsrfField token={props.csrf} />
+            <button type="submit" class="primary">
+              Repair these days
+            </button>{' '}
+            <span class="muted">sets exactly these days back to what Timebridge sent.</span>
+          </form>
+        </div>
+      ) : (
+        check.readAt && <p class="good">Every checked day holds what Timebridge sent.</p>
+      )}
+      <div class="check-actions">
+        <form method="post" action="/check">
+          <CsrfField token={props.csrf} />
+          <button type="submit">Check Exist now</button>
+        </form>
+        <form method="post" action="/settings/repair-drift">
+          <CsrfField token={props.csrf} />
+          <input type="hidden" name="repairDrift" value={check.repairDrift ? 'off' : 'on'} />
+          <button type="submit" aria-pressed={check.repairDrift ? 'true' : 'false'}>
+            {check.repairDrift
+              ? 'Repair drift automatically: on (turn off)'
+              : 'Repair drift automatically: off (turn on)'}
+          </button>
+        </form>
+      </div>
+    </div>
   )
 }

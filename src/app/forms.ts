@@ -79,3 +79,8 @@ export const MappingForm = z.record(z.string(), z.string()).transform((fields, c
   }
   return { selections: out, confirmed: fields.confirmed === 'yes' }
 })
+
+/** The status page's "Repair drift automatically" toggle. */
+export const RepairDriftForm = z.object({
+  repairDrift: z.enum(['on', 'off'], { error: 'Choose on or off' }),
+})

@@ -133,6 +133,11 @@ export function longDate(date: string): string {
   return DateTime.fromISO(date, { zone: 'utc' }).toFormat('ccc d LLL yyyy')
 }
 
+/** "Tue 24 Nov": a window day in a sentence. */
+export function dayDate(date: string): string {
+  return DateTime.fromISO(date, { zone: 'utc' }).toFormat('ccc d LLL')
+}
+
 export function shortDate(date: string, today: string): string {
   if (date === today) return 'Today'
   return DateTime.fromISO(date, { zone: 'utc' }).toFormat('ccc d LLL')

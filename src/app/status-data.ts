@@ -3,6 +3,7 @@ import { Cron } from 'croner'
 import { and, eq, gte, inArray, lte } from 'drizzle-orm'
 import { localWindow } from '../bucketing/local-window.ts'
 import { projects, userData } from '../db/schema.ts'
+import { loadExistValues } from '../ledger/exist-values-store.ts'
 import type { Deps } from '../deps.ts'
 import { TEMPLATES } from '../exist/templates.ts'
 import { SERVICE_LABEL } from '../http/api-client.ts'
@@ -10,9 +11,10 @@ import type { RunView } from '../sync/run-store.ts'
 import { userStatus } from '../users/user-status.ts'
 import type { User } from '../users/user-store.ts'
 import type { ChartSeries } from '../../views/day-chart.tsx'
-import type { RunRow, StatusView } from '../../views/status-page.tsx'
+import type { CheckView, RunRow, StatusView } from '../../views/status-page.tsx'
 import {
   count,
+  dayDate,
   localTime,
   longDate,
   plainError,
@@ -56,22 +58,51 @@ export async function statusView(deps: Deps, user: User): Promise<StatusView> {
           ),
         )
     : []
-  const charts: ChartSeries[] = mapped.map((attribute) => ({
-    attribute,
-    label: label(attribute),
-    refused: status.attributes.some((a) => a.attribute === attribute && a.status === 'refused'),
-    // Newest first: today is what people look for.
-    days: [...window.dates].reverse().map((date) => {
-      const row = ledger.find((r) => r.attribute === attribute && r.date === date)
-      return {
-        date,
-        label: shortDate(date, window.today),
-        minutes: row?.value ?? 0,
-        pending: row?.pending ?? false,
-        error: row?.error ? plainRefusal(row.error) : null,
-      }
-    }),
-  }))
+  // What Exist holds as the last drift check read it (kept current by the writes it confirmed since).
+  const held = mapped.length ? await loadExistValues(deps.db, user.id, window.dates) : []
+  const drift: CheckView['drift'] = []
+  const charts: ChartSeries[] = mapped.map((attribute) => {
+    const refused = status.attributes.some((a) => a.attribute === attribute && a.status === 'refused')
+    return {
+      attribute,
+      label: label(attribute),
+      refused,
+      // Newest first: today is what people look for.
+      days: [...window.dates].reverse().map((date) => {
+        const row = ledger.find((r) => r.attribute === attribute && r.date === date)
+        const seen = held.find((e) => e.attribute === attribute && e.date === date)
+        const sent = row?.value ?? 0
+        const pending = row?.pending ?? false
+        const exist = seen ? (seen.value ?? 0) : null
+        // A pending day is not drift: the next run sets it absolutely anyway.
+        const drifted = !refused && !pending && exist !== null && exist !== sent
+        const note = drifted
+          ? `Exist shows ${exist} min, Timebridge sent ${sent} min on ${dayDate(date)}`
+          : null
+        if (note) drift.push({ attribute, date, text: `${label(attribute)}: ${note}` })
+        return {
+          date,
+          label: shortDate(date, window.today),
+          minutes: pending || exist === null ? sent : exist,
+          sent,
+          exist,
+          drift: drifted,
+          note,
+          pending,
+          error: row?.error ? plainRefusal(row.error) : null,
+        }
+      }),
+    }
+  })
+  const check: CheckView = {
+    checkedAt: user.existCheckedAt ? localTime(user.existCheckedAt.getTime(), user.timezone, now) : null,
+    readAt: held.length
+      ? localTime(Math.max(...held.map((e) => e.checkedAt.getTime())), user.timezone, now)
+      : null,
+    error: user.existCheckError ? plainError(user.existCheckError) : null,
+    drift,
+    repairDrift: user.repairDrift,
+  }
 
   const problems: string[] = []
   if (!user.syncing)
@@ -112,6 +143,7 @@ export async function statusView(deps: Deps, user: User): Promise<StatusView> {
     mapped: status.mappings.length,
     window: { first: longDate(window.dates[0]!), last: longDate(window.today) },
     charts,
+    check,
     runs,
   }
 }

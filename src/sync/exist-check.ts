@@ -343,10 +343,12 @@ export async function repairUser(deps: Deps, userId: number, trigger: Trigger): 
   return underLease(deps, userId, async () => {
     const { db } = deps
     const window = localWindow(startedAt, user.timezone, deps.config.syncDays)
+    const mapped = await mappedAttributes(deps, userId)
     const exist = await existFor(deps, user)
-    let drift: Drift[]
-    if (!user.existCheckedAt || user.existCheckError || (await loadExistValues(db, userId, window.dates)).length === 0) {
-      const mapped = await mappedAttributes(deps, userId)
+    let drift: Drift[] = []
+    if (mapped.length === 0) {
+      // Nothing is synced: nothing to read, nothing to repair.
+    } else if (!user.existCheckedAt || user.existCheckError || (await loadExistValues(db, userId, window.dates)).length === 0) {
       const ledger = await loadLedger(db, userId, window.dates)
       const judged = await judge(deps, exist, user, window, mapped, await attributeRows(db, userId), ledger, {
         repair: false,

@@ -230,6 +230,48 @@ describe('web UI in Chromium', { timeout: 30_000 }, () => {
     await expectChartMatchesExist(['productive_min', 'tv_min'])
   })
 
+  it('shows a day edited by hand in Exist as drift after a check, and repairs exactly that day', async () => {
+    const day = '2026-11-17'
+    const sent = fakes.exist.value(sample.existUser, 'productive_min', day)
+    // A hand edit in the Exist app, through the fake's control API.
+    const edit = await fetch(`${fakes.urls.exist}/_control/users/sam/values`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ attribute: 'productive_min', date: day, value: sent + 35 }),
+    })
+    expect(edit.status).toBe(200)
+    fakes.exist.resetLog()
+    await page.getByRole('button', { name: 'Check Exist now' }).click()
+    await page.locator('.notice', { hasText: 'Check' }).first().waitFor()
+    expect(await flash()).toContain('Checked Exist: 1 day differs from what Timebridge sent.')
+    expect(fakes.exist.requests.map((r) => r.path)).toEqual([
+      '/api/2/attributes/with-values/',
+      '/api/2/attributes/owned/',
+    ])
+    const marked = page.locator(`figure.chart[data-attribute="productive_min"] g.day[data-date="${day}"]`)
+    expect(await marked.getAttribute('class')).toBe('day drift')
+    expect(await marked.getAttribute('data-value')).toBe(String(sent + 35))
+    expect((await marked.locator('text.value').textContent())?.trim()).toBe(`${sent + 35} min ≠`)
+    expect(await page.locator('.drift-list li').allInnerTexts()).toEqual([
+      `Productive time: Exist shows ${sent + 35} min, Timebridge sent ${sent} min on Tue 17 Nov`,
+    ])
+    expect(await page.locator('.checked-at').innerText()).toContain('Exist last checked today')
+    await page.locator('#drift-check').scrollIntoViewIfNeeded()
+    await shot('09a-drift-found')
+
+    fakes.exist.resetLog()
+    await page.getByRole('button', { name: 'Repair these days' }).click()
+    await page.locator('.notice', { hasText: 'Repair:' }).first().waitFor()
+    expect(await flash()).toContain('Repair: set 1 day back to what Timebridge sent.')
+    expect(fakes.exist.writes().map((r) => [r.path, r.body])).toEqual([
+      ['/api/2/attributes/update/', [{ name: 'productive_min', date: day, value: sent }]],
+    ])
+    expect(fakes.exist.value(sample.existUser, 'productive_min', day)).toBe(sent)
+    expect(await page.locator('.drift-list').count()).toBe(0)
+    await expectChartMatchesExist(['productive_min', 'tv_min'])
+    await shot('09b-drift-repaired')
+  })
+
   it('disconnects after a confirmation, leaving nothing of the user', async () => {
     const id = (await userId())!
     await page.getByRole('link', { name: 'Disconnect…' }).click()
@@ -250,6 +292,7 @@ describe('web UI in Chromium', { timeout: 30_000 }, () => {
       schema.mappings,
       schema.attributes,
       schema.userData,
+      schema.existValues,
       schema.runs,
     ]) {
       expect(await db.select().from(table)).toEqual([])

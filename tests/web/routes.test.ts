@@ -26,6 +26,9 @@ const POSTS = [
   '/mapping',
   '/mapping/refresh',
   '/sync',
+  '/check',
+  '/repair',
+  '/settings/repair-drift',
   '/zero-out',
   '/disconnect',
   '/sources/toggl/disconnect',
@@ -310,6 +313,9 @@ describe('web routes', () => {
     // Alice's actions touch alice only.
     await a.get('/status')
     await a.post('/sync')
+    await a.post('/check')
+    await a.post('/repair')
+    await a.post('/settings/repair-drift', { repairDrift: 'on' })
     await a.get('/zero-out')
     await a.post('/zero-out', { confirm: 'yes' })
     await a.get('/sources/toggl/disconnect')
@@ -452,6 +458,54 @@ describe('web routes', () => {
       'Toggl Track was disconnected because it no longer accepts the saved API token.',
     )
     expect(text((await again.open('/connect')).html)).toContain('Toggl Track was disconnected')
+  })
+
+  it('shows what Exist holds and the days that differ, repairs exactly those, toggles auto-repair', async () => {
+    const client = await signIn(alice)
+    await client.get('/mapping')
+    await client.post('/mapping', {
+      [`map[toggl:${alice.work}]`]: 'productive_min',
+      [`map[toggl:${alice.tv}]`]: 'tv_min',
+    })
+    await client.get('/status')
+    await client.post('/sync')
+    let words = text((await client.open('/status')).html)
+    expect(words).toContain('Exist has not been checked yet')
+
+    h.exist.setValue(alice.existUser, 'productive_min', '2026-11-19', 95)
+    let page = await client.follow(await client.post('/check'))
+    words = text(page.html)
+    expect(words).toContain('Checked Exist: 1 day differs from what Timebridge sent.')
+    expect(words).toContain('Exist last checked today 13:00.')
+    expect(words).toContain(
+      'Productive time: Exist shows 95 min, Timebridge sent 100 min on Thu 19 Nov',
+    )
+    // The chart draws what Exist holds and marks the day.
+    expect(page.html).toMatch(
+      /<g class="day drift" data-date="2026-11-19" data-value="95" data-sent="100" data-drift="true">/,
+    )
+    h.exist.resetLog()
+    expect(text((await client.open('/status')).html)).toContain('1 day differs in Exist')
+    expect(h.exist.requests).toEqual([]) // the status page reads the stored check only
+
+    page = await client.follow(await client.post('/repair'))
+    expect(text(page.html)).toContain('Repair: set 1 day back to what Timebridge sent.')
+    expect(h.exist.writes().map((r) => r.body)).toEqual([
+      [{ name: 'productive_min', date: '2026-11-19', value: 100 }],
+    ])
+    expect(text(page.html)).toContain('Every checked day holds what Timebridge sent.')
+    expect(page.html).not.toContain('data-drift')
+
+    const userId = (await idOf('alice'))!
+    page = await client.follow(await client.post('/settings/repair-drift', { repairDrift: 'on' }))
+    expect(text(page.html)).toContain('The daily check now repairs days that differ')
+    expect((await snapshot(userId)).user?.repairDrift).toBe(true)
+    expect(text(page.html)).toContain('Repair drift automatically: on (turn off)')
+    await client.post('/settings/repair-drift', { repairDrift: 'maybe' })
+    expect((await snapshot(userId)).user?.repairDrift).toBe(true)
+    await client.get('/status')
+    await client.post('/settings/repair-drift', { repairDrift: 'off' })
+    expect((await snapshot(userId)).user?.repairDrift).toBe(false)
   })
 
   it('sends security headers and HttpOnly SameSite=Lax cookies', async () => {
