@@ -124,6 +124,37 @@ describe('CLI', { timeout: 60_000 }, () => {
     expect(text.stdout).toMatch(/^user 1: ok; read 2 toggl entries; wrote 0 increments, 0 updates/)
   })
 
+  it('checks Exist against what was sent and repairs exactly the drifted day', async () => {
+    const [date] = [...existUser.values.get('productive_min')!.entries()].find(([, v]) => v === 90)!
+    exist.setValue(existUser, 'productive_min', date, 30)
+    exist.resetLog()
+    const report = await json(['check', '--user', '1'])
+    expect(report).toMatchObject({
+      user: 1,
+      requests: 2,
+      attributes: ['gaming_min', 'productive_min'],
+      days_compared: 28,
+      drift: [{ attribute: 'productive_min', date, exist: 30, sent: 90 }],
+      regained: [],
+      lost: [],
+      unreadable: [],
+    })
+    expect(exist.requests.map((r) => r.path)).toEqual(['/api/2/attributes/with-values/', '/api/2/attributes/owned/'])
+    const text = await cli(['check', '--user', '1'])
+    expect(text.stdout).toContain(`productive_min ${date}: Exist shows 30 min, Timebridge sent 90 min`)
+
+    exist.resetLog()
+    const repaired = await json(['repair', '--user', '1'])
+    expect(repaired).toMatchObject({ user: 1, status: 'ok', repaired: [{ attribute: 'productive_min', date, value: 90 }] })
+    expect(exist.writes().map((r) => [r.path, r.body])).toEqual([
+      ['/api/2/attributes/update/', [{ name: 'productive_min', date, value: 90 }]],
+    ])
+    expect(exist.value(existUser, 'productive_min', date)).toBe(90)
+    expect((await json(['check', '--user', '1'])).drift).toEqual([])
+    oneLineError(await cli(['repair', '--user', '42']), /No user 42/)
+    oneLineError(await cli(['check']), /--user is required/)
+  })
+
   it('connects a Clockify key, refusing a region without a key', async () => {
     oneLineError(await cli(['connect', '--exist-token', existUser.token, '--clockify-region', 'eu']), /--clockify-region needs --clockify-key/)
     oneLineError(

@@ -333,6 +333,50 @@ describe('FakeExist', () => {
     expect((await call('GET', '/attributes/with-values/?days=32')).status).toBe(400)
   })
 
+  it('pages with-values with next links, and takes hand edits and ownership changes from its control API', async () => {
+    exist.giveAttribute(user, 'tv_min', { owner: exist.service })
+    exist.giveAttribute(user, 'gaming_min', { owner: exist.service })
+    const control = (path: string, body: unknown) =>
+      fetch(`${server.url}/_control/users/ada/${path}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      })
+    expect((await control('values', { attribute: 'tv_min', date: '2026-03-09', value: 95 })).status).toBe(200)
+    expect((await control('values', { attribute: 'tv_min', date: '9 March', value: 95 })).status).toBe(400)
+    expect((await control('values', { attribute: 'nope', date: '2026-03-09', value: 1 })).status).toBe(404)
+    expect(exist.value(user, 'tv_min', '2026-03-09')).toBe(95)
+
+    type Page = { count: number; next: string | null; results: { name: string; values: unknown[] }[] }
+    const first = (await (
+      await call('GET', '/attributes/with-values/?attributes=tv_min,gaming_min&days=2&date_max=2026-03-10&limit=1')
+    ).json()) as Page
+    expect(first.count).toBe(2)
+    expect(first.results.map((r) => r.name)).toEqual(['tv_min'])
+    expect(first.results[0]!.values).toEqual([
+      { date: '2026-03-10', value: null },
+      { date: '2026-03-09', value: 95 },
+    ])
+    expect(first.next).toMatch(/page=2/)
+    const second = (await (
+      await fetch(first.next!, { headers: { Authorization: 'Bearer ex-a' } })
+    ).json()) as Page
+    expect(second.results.map((r) => r.name)).toEqual(['gaming_min'])
+    expect(second.next).toBeNull()
+
+    const owned = async () =>
+      ((await (await call('GET', '/attributes/owned/')).json()) as Page).results.map((r) => r.name).sort()
+    expect(await owned()).toEqual(['gaming_min', 'tv_min'])
+    expect((await control('owner', { attribute: 'tv_min', owner: RESCUETIME })).status).toBe(200)
+    expect(await owned()).toEqual(['gaming_min'])
+    expect((await post('/attributes/update/', [{ name: 'tv_min', date: '2026-03-09', value: 1 }])).status).toBe(202)
+    expect((await control('owner', { attribute: 'tv_min', owner: 'self' })).status).toBe(200)
+    expect(await owned()).toEqual(['gaming_min', 'tv_min'])
+    expect((await control('owner', { attribute: 'tv_min', owner: 42 })).status).toBe(400)
+    // Control calls are the test's hands, not API traffic.
+    expect(exist.requests.some((r) => r.path.startsWith('/_control'))).toBe(false)
+  })
+
   it('reports item failures with 202 and rejects negative duration increments', async () => {
     exist.giveAttribute(user, 'tv_min', { owner: exist.service })
     exist.giveAttribute(user, 'gaming_min', { owner: RESCUETIME })
