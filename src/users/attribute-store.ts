@@ -1,7 +1,7 @@
 /** The Exist attributes a user syncs: which we own, which another service took, and letting go of unused ones. */
-import { and, eq, inArray } from 'drizzle-orm'
+import { and, eq, inArray, isNull } from 'drizzle-orm'
 import type { Db, Statement } from '../db/database.ts'
-import { attributes, existValues, mappings } from '../db/schema.ts'
+import { attributes, existValues, mappings, users } from '../db/schema.ts'
 import type { ExistClient } from '../exist/exist-client.ts'
 import { EXIST_BATCH } from '../exist/exist-client.ts'
 import { deleteAttributesLedger } from '../ledger/ledger-store.ts'
@@ -32,6 +32,12 @@ export function mapStatements(db: Db, userId: number, project: string, attribute
         target: [attributes.userId, attributes.attribute],
         set: { label, status: 'owned', error: null, updatedAt },
       }),
+    // A first mapping makes the next run set every window day absolutely, so reading Exist back right
+    // after would only confirm it: a user's first drift check comes with the schedule a day later.
+    db
+      .update(users)
+      .set({ existCheckedAt: updatedAt })
+      .where(and(eq(users.id, userId), isNull(users.existCheckedAt))),
   ]
 }
 

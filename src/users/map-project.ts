@@ -1,8 +1,8 @@
 /** Mapping a project to an Exist attribute (acquiring it the first time), or unmapping it (releasing it when unused). */
-import { and, eq, isNull } from 'drizzle-orm'
+import { and, eq } from 'drizzle-orm'
 import { localWindow } from '../bucketing/local-window.ts'
 import { atomically, type Statement } from '../db/database.ts'
-import { mappings, projects, users } from '../db/schema.ts'
+import { mappings, projects } from '../db/schema.ts'
 import type { Deps } from '../deps.ts'
 import type { ExistClient } from '../exist/exist-client.ts'
 import { existFor } from '../exist/exist-session.ts'
@@ -67,14 +67,6 @@ export async function mapProject(
       const { dates } = localWindow(deps.now(), user.timezone, deps.config.syncDays)
       const settle = dates.map((date) => ({ op: 'update' as const, attribute, date, value: 0, target: 0 }))
       statements.push(...markPending(db, userId, settle, deps.now()))
-      // The next run sets every window day absolutely, so reading Exist back right after would only
-      // confirm it: a user's first drift check comes with the schedule a day after the first mapping.
-      statements.push(
-        db
-          .update(users)
-          .set({ existCheckedAt: new Date(deps.now()) })
-          .where(and(eq(users.id, userId), isNull(users.existCheckedAt))),
-      )
     } else {
       label = row.label
     }
