@@ -1,6 +1,7 @@
 /** The web app: one Hono app for Node and Workers, built from its dependencies. */
 import { eq } from 'drizzle-orm'
 import { Hono, type MiddlewareHandler } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
 import { secureHeaders } from 'hono/secure-headers'
 import { MessagePage } from '../../views/message-page.tsx'
 import { users } from '../db/schema.ts'
@@ -21,9 +22,10 @@ import {
   readFlash,
   readSession,
   SESSION_COOKIE,
+  sessionHolds,
   writeSession,
 } from './session.ts'
-import { page, render } from './web.ts'
+import { page, render, type AppContext } from './web.ts'
 
 export interface AppOptions {
   /** Serves /static/* (CSS, JS). Node passes serveStatic; on Workers the assets binding answers first. */
@@ -60,7 +62,8 @@ export function createApp(deps: Deps, opts: AppOptions = {}): App {
   app.get('/healthz', (c) => c.json({ ok: true, time: new Date(deps.now()).toISOString() }))
   if (opts.assets) app.use('/static/*', opts.assets)
 
-  // Session: read the signed cookie, load the user fresh (a disconnected user is signed out at once).
+  // Session: read the signed cookie, load the user fresh. A disconnected user, a bumped session
+  // version (signed out, or signed in elsewhere) or a sign-in older than 30 days ends it at once.
   app.use('*', async (c, next) => {
     c.set('deps', deps)
     const now = deps.now()
@@ -68,7 +71,7 @@ export function createApp(deps: Deps, opts: AppOptions = {}): App {
     let user = null
     if (session.u !== undefined) {
       const [row] = await deps.db.select().from(users).where(eq(users.id, session.u))
-      if (row && row.existUsername === session.x) user = row
+      if (sessionHolds(session, row, now)) user = row ?? null
       else session = newSession(now)
     }
     if (needsRenewal(session, now))
@@ -86,38 +89,41 @@ export function createApp(deps: Deps, opts: AppOptions = {}): App {
     if (page) c.header('Cache-Control', 'no-store')
   })
 
-  // Every POST carries the session's CSRF token; cross-site posts are refused before that.
+  // A POST is refused before its body is read when it cannot pass the CSRF check anyway: no
+  // session cookie came with it, another site sent it, or it is not a form. That keeps refusing
+  // an anonymous flood cheap (no parsing, no buffering).
   app.use('*', async (c, next) => {
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next()
     const type = c.req.header('Content-Type') ?? ''
     const formPost = /^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(type)
     const crossSite = c.req.header('Sec-Fetch-Site') === 'cross-site'
-    const body = formPost && !crossSite ? await c.req.parseBody() : {}
-    if (!(await checkCsrf(deps.box, c.var.session, body._csrf))) {
-      return render(
-        c,
-        <MessagePage ctx={page(c)} title="This form has expired">
-          <p>
-            Timebridge could not verify that this form came from its own page (the page was open too
-            long, you signed in or out in another tab, or another site sent it). Nothing was
-            changed.
-          </p>
-          <p>
-            <a
-              href={
-                c.req.header('Referer')?.startsWith(deps.config.publicUrl)
-                  ? c.req.header('Referer')
-                  : '/'
-              }
-            >
-              Go back
-            </a>
-            , reload the page and try again.
-          </p>
-        </MessagePage>,
-        403,
-      )
-    }
+    if (!c.var.session.fresh && formPost && !crossSite) return next()
+    return csrfFailed(c, deps)
+  })
+  // Then at most BODY_LIMIT bytes are read: a longer Content-Length is refused unread, and a
+  // chunked body is cut off as soon as it grows past the limit.
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: BODY_LIMIT,
+      onError: (c) =>
+        render(
+          c,
+          <MessagePage ctx={page(c)} title="Too much data">
+            <p>
+              This form sent more than {BODY_LIMIT / 1024} KB, which no Timebridge form needs.
+              Nothing was changed. <a href="/">Go to the start page</a>.
+            </p>
+          </MessagePage>,
+          413,
+        ),
+    }),
+  )
+  // Every POST carries the session's CSRF token.
+  app.use('*', async (c, next) => {
+    if (c.req.method === 'GET' || c.req.method === 'HEAD') return next()
+    const body = await c.req.parseBody()
+    if (!(await checkCsrf(deps.box, c.var.session, body._csrf))) return csrfFailed(c, deps)
     return next()
   })
 
@@ -157,4 +163,38 @@ export function createApp(deps: Deps, opts: AppOptions = {}): App {
     )
   })
   return app
+}
+
+/** Form bodies are a few fields (the mapping form of a large account is the biggest, well under this). */
+export const BODY_LIMIT = 64 * 1024
+
+function csrfFailed(c: AppContext, deps: Deps): Response {
+  return render(
+    c,
+    <MessagePage ctx={page(c)} title="This form has expired">
+      <p>
+        Timebridge could not verify that this form came from its own page (the page was open too
+        long, you signed in or out in another tab, your browser did not send Timebridge's cookie, or
+        another site sent it). Nothing was changed.
+      </p>
+      <p>
+        <a href={sameOriginReferer(c.req.header('Referer'), deps.config.publicUrl) ?? '/'}>
+          Go back
+        </a>
+        , reload the page and try again.
+      </p>
+    </MessagePage>,
+    403,
+  )
+}
+
+/** The Referer when it is a page of this site (origins compared exactly: scheme, host and port). */
+export function sameOriginReferer(referer: string | undefined, publicUrl: string): string | undefined {
+  if (!referer) return undefined
+  try {
+    const url = new URL(referer)
+    return url.origin === new URL(publicUrl).origin ? url.href : undefined
+  } catch {
+    return undefined
+  }
 }

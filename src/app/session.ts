@@ -6,7 +6,10 @@ import { z } from 'zod'
 import type { SecretBox } from '../crypto/secret-box.ts'
 import { toB64Url, fromB64Url } from '../crypto/secret-box.ts'
 
-/** How long a sign-in lasts without a visit; every visit after a day renews it. */
+/**
+ * How long a sign-in lasts, counted from signing in (absolute: visits do not extend it). The cookie
+ * of a visitor who is not signed in is renewed on visits after a day; it holds only a CSRF nonce.
+ */
 export const SESSION_MAX_AGE_S = 30 * 86_400
 const RENEW_AFTER_MS = 86_400_000
 
@@ -16,6 +19,10 @@ const SessionShape = z.object({
   /** Signed-in user id and Exist username (both must still match the database). */
   u: z.number().int().positive().optional(),
   x: z.string().optional(),
+  /** The user's session version when this sign-in began; a bump in the database ends the session. */
+  v: z.number().int().nonnegative().optional(),
+  /** Signed in at, epoch ms: the sign-in ends SESSION_MAX_AGE_S after it, however often it is used. */
+  s: z.number().optional(),
   /** Issued at, epoch ms. */
   t: z.number(),
 })
@@ -96,8 +103,28 @@ export async function readSession(
   return { ...data, fresh: false }
 }
 
-export function newSession(now: number, user?: { id: number; existUsername: string }): Session {
-  return { n: randomId(), u: user?.id, x: user?.existUsername, t: now, fresh: true }
+export interface SessionUser {
+  id: number
+  existUsername: string
+  sessionVersion: number
+}
+
+export function newSession(now: number, user?: SessionUser): Session {
+  return user
+    ? { n: randomId(), u: user.id, x: user.existUsername, v: user.sessionVersion, s: now, t: now, fresh: true }
+    : { n: randomId(), t: now, fresh: true }
+}
+
+/** Whether a session still stands for `user` (the row loaded for its id): same account, same version, within its lifetime. */
+export function sessionHolds(session: Session, user: SessionUser | undefined, now: number): boolean {
+  return (
+    user !== undefined &&
+    user.existUsername === session.x &&
+    session.v !== undefined &&
+    user.sessionVersion === session.v &&
+    session.s !== undefined &&
+    now - session.s <= SESSION_MAX_AGE_S * 1000
+  )
 }
 
 export function needsRenewal(session: Session, now: number): boolean {
@@ -111,7 +138,9 @@ export async function writeSession(
   session: Session,
 ): Promise<void> {
   const { fresh: _fresh, ...data } = session
-  cookieJar(publicUrl).set(c, SESSION_COOKIE, await seal(box, 'session', data), SESSION_MAX_AGE_S)
+  // A signed-in cookie dies with its sign-in; an anonymous one lasts the full period from now.
+  const left = data.s === undefined ? SESSION_MAX_AGE_S : SESSION_MAX_AGE_S - Math.floor((data.t - data.s) / 1000)
+  cookieJar(publicUrl).set(c, SESSION_COOKIE, await seal(box, 'session', data), Math.max(1, left))
 }
 
 export async function readFlash(

@@ -4,7 +4,7 @@ import type { Child } from 'hono/jsx'
 import type { PageContext } from '../../views/layout.tsx'
 import type { User } from '../users/user-store.ts'
 import type { AppEnv } from './app-env.ts'
-import { newSession, writeFlash, writeSession, type Flash } from './session.ts'
+import { newSession, writeFlash, writeSession, type Flash, type SessionUser } from './session.ts'
 
 export type AppContext = Context<AppEnv>
 
@@ -27,7 +27,7 @@ export function mustUser(c: AppContext): User {
 export function render(
   c: AppContext,
   node: Child,
-  status: 200 | 400 | 403 | 404 | 409 | 500 | 502 = 200,
+  status: 200 | 400 | 403 | 404 | 409 | 413 | 429 | 500 | 502 | 503 = 200,
 ): Response {
   return c.html(`<!doctype html>${String(node)}`, status)
 }
@@ -40,10 +40,7 @@ export async function redirectWith(c: AppContext, path: string, flash: Flash): P
 }
 
 /** A new session (new nonce, so a CSRF token or cookie seen before sign-in is worthless after it). */
-export async function startSession(
-  c: AppContext,
-  user: { id: number; existUsername: string } | undefined,
-): Promise<void> {
+export async function startSession(c: AppContext, user: SessionUser | undefined): Promise<void> {
   const { deps } = c.var
   await writeSession(c, deps.box, deps.config.publicUrl, newSession(deps.now(), user))
 }

@@ -29,6 +29,8 @@ export const users = sqliteTable('users', {
   existCheckError: text('exist_check_error'),
   /** Opt-in: the daily check repairs the days where Exist differs from what Timebridge sent. */
   repairDrift: integer('repair_drift', { mode: 'boolean' }).notNull().default(false),
+  /** In every session cookie; bumped at sign-in, sign-out and Disconnect so older cookies stop working. */
+  sessionVersion: integer('session_version').notNull().default(0),
   createdAt: timestamp('created_at').notNull().default(now),
   updatedAt: timestamp('updated_at').notNull().default(now),
 })
@@ -164,3 +166,15 @@ export const runs = sqliteTable(
   },
   (t) => [index('runs_user').on(t.userId, t.id)],
 )
+
+/**
+ * Fixed-window counters for the token-checking forms (sign-in, connect). In the database, not in
+ * memory: Workers isolates and Node processes share one count, so the limit holds on both runtimes.
+ */
+export const rateLimits = sqliteTable('rate_limits', {
+  /** What is counted, e.g. `ip:203.0.113.7` or `user:12`. */
+  key: text('key').primaryKey(),
+  /** Epoch ms at which the current window began. */
+  windowStart: integer('window_start').notNull(),
+  hits: integer('hits').notNull(),
+})

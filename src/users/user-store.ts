@@ -1,5 +1,5 @@
 /** Reading users and their sources, the per-user lease, and the sealed credentials. */
-import { and, eq, isNull, lt, or } from 'drizzle-orm'
+import { and, eq, isNull, lt, or, sql } from 'drizzle-orm'
 import type { Db } from '../db/database.ts'
 import { sourceConnections, users, type Source } from '../db/schema.ts'
 import type { Deps } from '../deps.ts'
@@ -45,4 +45,15 @@ export async function acquireLease(db: Db, userId: number, now: number, ttlMs: n
 
 export function releaseLease(db: Db, userId: number) {
   return db.update(users).set({ leaseUntil: null }).where(eq(users.id, userId))
+}
+
+/** Ends every session of the user (cookies carry the version they began with); returns the new version. */
+export async function bumpSessionVersion(db: Db, userId: number): Promise<number> {
+  const [row] = await db
+    .update(users)
+    .set({ sessionVersion: sql`${users.sessionVersion} + 1` })
+    .where(eq(users.id, userId))
+    .returning({ v: users.sessionVersion })
+  if (!row) throw new InputError(`No user ${userId}`, 'user')
+  return row.v
 }

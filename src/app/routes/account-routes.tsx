@@ -106,6 +106,8 @@ export function accountRoutes(): Hono<AppEnv> {
     if (!form.ok) return c.redirect('/disconnect', 303)
     const labels = await attributeLabels(c.var.deps, user)
     const result = await disconnectUser(c.var.deps, user.id)
+    // The user's row (and with it the session version) is gone and ids are never reused
+    // (AUTOINCREMENT), so every cookie of this account is void, here and in other browsers.
     await startSession(c, undefined)
     return redirectWith(c, '/bye', {
       kind: 'ok',

@@ -7,7 +7,7 @@ import { authorizeUrl, exchangeCode } from '../../exist/exist-oauth.ts'
 import { ApiError } from '../../http/api-client.ts'
 import { InputError } from '../../sources/source-types.ts'
 import { connectUser, type ExistAuth } from '../../users/connect-user.ts'
-import { connectedSources } from '../../users/user-store.ts'
+import { bumpSessionVersion, connectedSources } from '../../users/user-store.ts'
 import type { AppEnv } from '../app-env.ts'
 import { check, ExistTokenForm, formFields } from '../forms.ts'
 import { plainError } from '../plain-words.ts'
@@ -96,6 +96,8 @@ export function authRoutes(): Hono<AppEnv> {
   })
 
   app.post('/signout', async (c) => {
+    // Every cookie of this user stops working, including copies of this one.
+    if (c.var.user) await bumpSessionVersion(c.var.deps.db, c.var.user.id)
     await startSession(c, undefined)
     return redirectWith(c, '/signin', {
       kind: 'ok',
@@ -134,7 +136,10 @@ async function signIn(
     if (error instanceof ApiError) return fail(plainError(error.message))
     throw error
   }
-  await startSession(c, { id: result.user, existUsername: result.exist_username })
+  // One signed-in browser at a time: signing in ends the user's other sessions (a cookie copied
+  // from them, or one left on another computer, stops working).
+  const sessionVersion = await bumpSessionVersion(deps.db, result.user)
+  await startSession(c, { id: result.user, existUsername: result.exist_username, sessionVersion })
   const sources = await connectedSources(deps.db, result.user)
   return redirectWith(c, sources.length ? '/status' : '/connect', {
     kind: 'ok',
