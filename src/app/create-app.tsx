@@ -7,6 +7,7 @@ import { MessagePage } from '../../views/message-page.tsx'
 import { users } from '../db/schema.ts'
 import type { Deps } from '../deps.ts'
 import type { AppEnv } from './app-env.ts'
+import { clientAddress, limitTokenTries, type PeerAddress } from './rate-limit.tsx'
 import { accountRoutes } from './routes/account-routes.tsx'
 import { authRoutes } from './routes/auth-routes.tsx'
 import { mappingRoutes } from './routes/mapping-routes.tsx'
@@ -30,6 +31,8 @@ import { page, render, type AppContext } from './web.ts'
 export interface AppOptions {
   /** Serves /static/* (CSS, JS). Node passes serveStatic; on Workers the assets binding answers first. */
   assets?: MiddlewareHandler
+  /** The runtime's idea of the client address (socket peer on Node, CF-Connecting-IP on Workers). */
+  peerAddress?: PeerAddress
 }
 
 export type App = Hono<AppEnv>
@@ -126,6 +129,11 @@ export function createApp(deps: Deps, opts: AppOptions = {}): App {
     if (!(await checkCsrf(deps.box, c.var.session, body._csrf))) return csrfFailed(c, deps)
     return next()
   })
+
+  // Forms that relay a token to Exist, Toggl or Clockify: limited, so guesses are not relayed.
+  const limit = limitTokenTries((c) => clientAddress(c, deps.config.clientIpHeader, opts.peerAddress))
+  app.use('/signin/token', limit)
+  app.use('/connect/*', limit)
 
   app.route('/', authRoutes())
   // Everything below needs a signed-in user.

@@ -47,6 +47,12 @@ export const EnvSchema = z
     // Exist accepts at most 31 days per with-values read; the window stays within that.
     SYNC_DAYS: days(31).default(14),
     RETENTION_DAYS: days(366).default(21),
+    CLIENT_IP_HEADER: optionalString.pipe(
+      z
+        .string()
+        .regex(/^[A-Za-z0-9-]+$/, 'must be a header name such as X-Forwarded-For')
+        .optional(),
+    ),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.EXIST_CLIENT_ID) !== Boolean(env.EXIST_CLIENT_SECRET)) {
@@ -78,6 +84,8 @@ export interface Config {
   syncSchedule: string
   syncDays: number
   retentionDays: number
+  /** The header a trusted reverse proxy puts the client's address in; unset: the connection's peer. */
+  clientIpHeader: string | undefined
 }
 
 export class ConfigError extends Error {
@@ -112,6 +120,7 @@ export function parseEnv(record: Record<string, unknown>): Config {
     syncSchedule: env.SYNC_SCHEDULE,
     syncDays: env.SYNC_DAYS,
     retentionDays: env.RETENTION_DAYS,
+    clientIpHeader: env.CLIENT_IP_HEADER,
   }
 }
 
@@ -128,6 +137,7 @@ const KNOWN = [
   'SYNC_SCHEDULE',
   'SYNC_DAYS',
   'RETENTION_DAYS',
+  'CLIENT_IP_HEADER',
 ] as const
 
 // Workers hand bindings (D1, queues) in the same record as strings: keep only our variables,

@@ -1,5 +1,6 @@
 /** The Node shell: serves the app with @hono/node-server and runs the hourly sync with croner. */
 import { serve, type ServerType } from '@hono/node-server'
+import { getConnInfo } from '@hono/node-server/conninfo'
 import { serveStatic } from '@hono/node-server/serve-static'
 import { Cron } from 'croner'
 import { createApp } from '../app/create-app.tsx'
@@ -17,7 +18,10 @@ export interface NodeServer {
 }
 
 export async function startNodeServer(deps: Deps, opts: { port: number; hostname?: string }): Promise<NodeServer> {
-  const app = createApp(deps, { assets: serveStatic({ root: PUBLIC_DIR }) })
+  const app = createApp(deps, {
+    assets: serveStatic({ root: PUBLIC_DIR }),
+    peerAddress: (c) => getConnInfo(c).remote.address,
+  })
   const server: ServerType = await new Promise((resolveServer) => {
     const s = serve({ fetch: app.fetch, port: opts.port, hostname: opts.hostname }, () => resolveServer(s))
   })

@@ -29,6 +29,8 @@ function appFor(deps: Deps, env: WorkerEnv, origin: string): App {
       base === deps.config.publicUrl
         ? deps
         : { ...deps, config: { ...deps.config, publicUrl: base } },
+      // Cloudflare sets CF-Connecting-IP on every request from the internet (a client cannot).
+      { peerAddress: (c) => c.req.header('CF-Connecting-IP') },
     )
     byBase.set(base, app)
   }

@@ -61,6 +61,8 @@ export async function startWebServer(
     log?: Logger
     http?: HttpPolicy
     secretKey?: string
+    /** More environment variables (e.g. CLIENT_IP_HEADER). */
+    env?: Record<string, string>
   },
 ): Promise<WebServer> {
   const port = opts.port ?? (await freePort())
@@ -77,6 +79,7 @@ export async function startWebServer(
     ...(opts.oauth
       ? { EXIST_CLIENT_ID: fakes.client.clientId, EXIST_CLIENT_SECRET: fakes.client.clientSecret }
       : {}),
+    ...opts.env,
   })
   const { db, close } = openSqlite(config.databasePath)
   const deps: Deps = {

@@ -29,6 +29,7 @@ describe('parseEnv', () => {
     [{ SYNC_SCHEDULE: 'every hour' }, /^Invalid SYNC_SCHEDULE .*cron/],
     [{ EXIST_CLIENT_ID: 'abc' }, /EXIST_CLIENT_SECRET.*set together/],
     [{ SYNC_DAYS: '30', RETENTION_DAYS: '21' }, /^Invalid RETENTION_DAYS/],
+    [{ CLIENT_IP_HEADER: 'X Forwarded For' }, /^Invalid CLIENT_IP_HEADER .*header name/],
   ])('rejects %o with one clear line', (env, message) => {
     expect(() => parseEnv(env)).toThrow(ConfigError)
     expect(() => parseEnv(env)).toThrow(message)
