@@ -4,6 +4,7 @@ import { Hono, type MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { secureHeaders } from 'hono/secure-headers'
 import { MessagePage } from '../../views/message-page.tsx'
+import { isSchemaMessage, MIGRATE_FIX, rootMessage, schemaProblem } from '../db/schema-check.ts'
 import { users } from '../db/schema.ts'
 import type { Deps } from '../deps.ts'
 import type { AppEnv } from './app-env.ts'
@@ -33,6 +34,8 @@ export interface AppOptions {
   assets?: MiddlewareHandler
   /** The runtime's idea of the client address (socket peer on Node, CF-Connecting-IP on Workers). */
   peerAddress?: PeerAddress
+  /** What brings the database up to date on this runtime (default: Node's). */
+  migrateFix?: string
 }
 
 export type App = Hono<AppEnv>
@@ -62,8 +65,45 @@ export function createApp(deps: Deps, opts: AppOptions = {}): App {
     }),
   )
 
-  app.get('/healthz', (c) => c.json({ ok: true, time: new Date(deps.now()).toISOString() }))
+  // An unmigrated or outdated database (e.g. `wrangler d1 migrations apply` forgotten) is told
+  // as such everywhere: /healthz answers 503, every page names the fix, the log says what is
+  // missing. Checked until it first passes; a query that later finds a table or column missing
+  // (a database restored from an old backup) starts checking again.
+  const migrateFix = opts.migrateFix ?? MIGRATE_FIX.node
+  let schemaReady = false
+  const schemaState = async (): Promise<string | undefined> => {
+    if (schemaReady) return undefined
+    const problem = await schemaProblem(deps.db)
+    if (problem) deps.log.error('schema_not_migrated', { error: problem, fix: migrateFix })
+    else schemaReady = true
+    return problem
+  }
+  const notMigrated = (c: AppContext, problem: string) =>
+    render(
+      c,
+      <MessagePage ctx={page(c)} title="Timebridge's database is not set up">
+        <p>
+          The database is missing what this version of Timebridge needs ({problem}). To fix it,{' '}
+          {migrateFix}.
+        </p>
+      </MessagePage>,
+      503,
+    )
+
+  app.get('/healthz', async (c) => {
+    const problem = await schemaState()
+    if (problem)
+      return c.json(
+        { ok: false, error: `The database is not migrated (${problem}): ${migrateFix}.` },
+        503,
+      )
+    return c.json({ ok: true, time: new Date(deps.now()).toISOString() })
+  })
   if (opts.assets) app.use('/static/*', opts.assets)
+  app.use('*', async (c, next) => {
+    const problem = await schemaState()
+    return problem ? notMigrated(c, problem) : next()
+  })
 
   // Session: read the signed cookie, load the user fresh. A disconnected user, a bumped session
   // version (signed out, or signed in elsewhere) or a sign-in older than 30 days ends it at once.
@@ -158,9 +198,18 @@ export function createApp(deps: Deps, opts: AppOptions = {}): App {
     ),
   )
   app.onError((error, c) => {
+    const cause = rootMessage(error)
+    if (isSchemaMessage(cause)) {
+      schemaReady = false
+      deps.log.error('schema_not_migrated', { path: c.req.path, error: cause, fix: migrateFix })
+      return notMigrated(c, cause)
+    }
+    // The driver's own words (e.g. "no such table", "database is locked") and, for a failed
+    // query, its first line (the SQL, never the parameters, which may hold sealed tokens).
+    const outer = error instanceof Error ? (error.message.split('\n')[0] ?? '') : ''
     deps.log.error('web_error', {
       path: c.req.path,
-      error: error instanceof Error ? error.message : String(error),
+      error: outer && outer !== cause ? `${cause} (${outer})` : cause,
     })
     return render(
       c,

@@ -19,7 +19,7 @@ export function createWorkerDeps(env: WorkerBindings & Record<string, unknown>):
   // On Node a missing key is generated into ./data; a Worker has no disk to keep one on.
   if (!config.secretKey) {
     throw new ConfigError(
-      'SECRET_KEY is not set: add it with `npx wrangler secret put SECRET_KEY` (at least 32 characters)',
+      'SECRET_KEY is not set: add it with `npx wrangler secret put SECRET_KEY` (at least 32 characters); for `wrangler dev`, put a line SECRET_KEY=… in .dev.vars',
     )
   }
   if (!env.DB)

@@ -7,6 +7,7 @@ import type {
 } from '@cloudflare/workers-types'
 import { createApp, type App } from '../app/create-app.tsx'
 import { ConfigError } from '../config/env.ts'
+import { MIGRATE_FIX } from '../db/schema-check.ts'
 import type { Deps } from '../deps.ts'
 import { consumeSyncJobs, enqueueDueUsers, type SyncJob } from '../sync/sync-jobs.ts'
 import { workerDeps, type WorkerBindings } from './worker-deps.ts'
@@ -30,7 +31,7 @@ function appFor(deps: Deps, env: WorkerEnv, origin: string): App {
         ? deps
         : { ...deps, config: { ...deps.config, publicUrl: base } },
       // Cloudflare sets CF-Connecting-IP on every request from the internet (a client cannot).
-      { peerAddress: (c) => c.req.header('CF-Connecting-IP') },
+      { peerAddress: (c) => c.req.header('CF-Connecting-IP'), migrateFix: MIGRATE_FIX.d1 },
     )
     byBase.set(base, app)
   }

@@ -35,7 +35,7 @@ describe('configuration comes from the Worker env through the same schema as on 
     const res = await call({ SECRET_KEY: undefined })
     expect(res.status).toBe(500)
     expect(await res.text()).toMatch(
-      /SECRET_KEY is not set: add it with `npx wrangler secret put SECRET_KEY`/,
+      /SECRET_KEY is not set: add it with `npx wrangler secret put SECRET_KEY`.*for `wrangler dev`, put a line SECRET_KEY=… in \.dev\.vars/,
     )
     await expect(
       worker.scheduled(

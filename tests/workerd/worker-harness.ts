@@ -32,6 +32,7 @@ const CLOCKIFY_REGIONAL = /^https:\/\/(euc1|use2|euw2|apse2)\.clockify\.me$/
 
 const TABLES = [
   'exist_values',
+  'rate_limits',
   'user_data',
   'runs',
   'mappings',
