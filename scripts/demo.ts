@@ -28,6 +28,13 @@ Timebridge demo — everything runs on this machine; Toggl and Exist are local f
 
 The sample account has ${sample.togglUser.projects.length} projects in 2 workspaces and ${sample.togglUser.entries.length} time entries;
 RescueTime fills Productive time in the fake Exist, so taking it over asks for confirmation.
+
+  5. Edit a day "by hand in Exist", then press Check Exist now and Repair these days:
+     curl -X POST ${fakes.urls.exist}/_control/users/${sample.existUser.username}/values \\
+       -H 'Content-Type: application/json' -d '{"attribute": "tv_min", "date": "<a recent YYYY-MM-DD>", "value": 95}'
+     (…/owner with {"attribute": "tv_min", "owner": {"name": "trakt", "label": "Trakt"}} or "self"
+     hands an attribute to another service or back.)
+
 Press Ctrl+C to stop; the temporary database is deleted.
 `)
 

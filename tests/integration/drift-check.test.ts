@@ -7,6 +7,7 @@ import { atomically } from '../../src/db/database.ts'
 import { attributes, existValues, users, userData } from '../../src/db/schema.ts'
 import { setRepairDrift } from '../../src/ledger/exist-values-store.ts'
 import { checkUser, repairUser, storedDrift } from '../../src/sync/exist-check.ts'
+import { syncAll } from '../../src/sync/sync-all.ts'
 import { syncUser } from '../../src/sync/sync-user.ts'
 import { getUser } from '../../src/users/user-store.ts'
 import type { FakeExistRequest } from '../fakes/index.ts'
@@ -57,7 +58,9 @@ describe('drift check', () => {
     }
     h.advance(HOUR)
     h.exist.resetLog()
-    const daily = await syncUser(h.deps, p.user, 'schedule')
+    // What Node's croner runs every hour.
+    const [daily] = await syncAll(h.deps, 'schedule')
+    if (!daily) throw new Error('no run')
     // The profile (time zone) is refreshed daily anyway; the check adds its two reads.
     expect(reads(h.exist.requests)).toEqual([
       '/api/2/accounts/profile/',
