@@ -349,6 +349,13 @@ export class FakeExist {
     }
   }
 
+  /** Drops every queued failure, lost answer and item refusal. */
+  clearFaults(): void {
+    this.failures.length = 0
+    this.losses.length = 0
+    this.itemFaults.length = 0
+  }
+
   resetLog(): void {
     this.requests.length = 0
   }
