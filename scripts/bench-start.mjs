@@ -6,14 +6,20 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, json: { type: 'boolean', default: false } } })
+const { values } = parseArgs({
+  options: { runs: { type: 'string', default: '5' }, json: { type: 'boolean', default: false } },
+})
 const runs = Number(values.runs)
 if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs must be a positive whole number')
 const root = new URL('..', import.meta.url).pathname
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm'
 
 function freshEnv(dir) {
-  return { ...process.env, DATABASE_PATH: join(dir, 'tb.db'), SECRET_KEY: 'bench-secret-key-0123456789abcdef0123456789abcdef' }
+  return {
+    ...process.env,
+    DATABASE_PATH: join(dir, 'tb.db'),
+    SECRET_KEY: 'bench-secret-key-0123456789abcdef0123456789abcdef',
+  }
 }
 
 function median(xs) {
@@ -26,9 +32,14 @@ function cliStatus() {
   const dir = mkdtempSync(join(tmpdir(), 'tb-start-'))
   try {
     const t0 = performance.now()
-    const run = spawnSync(npm, ['run', '--silent', 'cli', '--', 'status', '--json'], { cwd: root, env: freshEnv(dir), encoding: 'utf8' })
+    const run = spawnSync(npm, ['run', '--silent', 'cli', '--', 'status', '--json'], {
+      cwd: root,
+      env: freshEnv(dir),
+      encoding: 'utf8',
+    })
     const ms = performance.now() - t0
-    if (run.status !== 0 || JSON.parse(run.stdout).users?.length !== 0) throw new Error(`status failed: ${run.stderr}`)
+    if (run.status !== 0 || JSON.parse(run.stdout).users?.length !== 0)
+      throw new Error(`status failed: ${run.stderr}`)
     return ms
   } finally {
     rmSync(dir, { recursive: true, force: true })
@@ -49,7 +60,12 @@ async function serverReady() {
   const dir = mkdtempSync(join(tmpdir(), 'tb-start-'))
   const port = await freePort()
   const t0 = performance.now()
-  const child = spawn(npm, ['start'], { cwd: root, env: { ...freshEnv(dir), PORT: String(port) }, stdio: 'ignore', detached: true })
+  const child = spawn(npm, ['start'], {
+    cwd: root,
+    env: { ...freshEnv(dir), PORT: String(port) },
+    stdio: 'ignore',
+    detached: true,
+  })
   try {
     for (;;) {
       if (child.exitCode !== null) throw new Error(`npm start exited with ${child.exitCode}`)
@@ -80,6 +96,10 @@ const result = {
 }
 if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`)
 else {
-  process.stdout.write(`npm run --silent cli -- status --json (empty database): median ${result.cli_status_ms.median} ms, max ${result.cli_status_ms.max} ms over ${runs} runs (target 400 ms)\n`)
-  process.stdout.write(`npm start until /healthz answers: median ${result.server_ready_ms.median} ms, max ${result.server_ready_ms.max} ms over ${runs} runs (target 1000 ms)\n`)
+  process.stdout.write(
+    `npm run --silent cli -- status --json (empty database): median ${result.cli_status_ms.median} ms, max ${result.cli_status_ms.max} ms over ${runs} runs (target 400 ms)\n`,
+  )
+  process.stdout.write(
+    `npm start until /healthz answers: median ${result.server_ready_ms.median} ms, max ${result.server_ready_ms.max} ms over ${runs} runs (target 1000 ms)\n`,
+  )
 }

@@ -9,7 +9,8 @@ import { build } from 'esbuild'
 const bench = process.argv[2] === 'bench'
 const outdir = bench ? 'dist/bench' : 'dist'
 // Start clean (old chunks would pile up), but the two builds leave each other's output alone.
-for (const name of safeList(outdir)) if (bench || name !== 'bench') rmSync(`${outdir}/${name}`, { recursive: true, force: true })
+for (const name of safeList(outdir))
+  if (bench || name !== 'bench') rmSync(`${outdir}/${name}`, { recursive: true, force: true })
 
 await build({
   entryPoints: bench
@@ -26,7 +27,9 @@ await build({
   // better-sqlite3 loads a native addon next to its own files, so it stays in node_modules.
   external: ['better-sqlite3'],
   // Bundled CommonJS packages call require() for Node built-ins; ESM output has none of its own.
-  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+  },
   sourcemap: 'linked',
   logLevel: 'warning',
 })

@@ -1,5 +1,5 @@
 /** `npm run demo`: Timebridge against loopback fakes of Toggl and Exist loaded with a sample account, on a temp database. */
-import { jsonLogger } from '../src/log.ts'
+import { jsonLogger } from '../src/shared/log.ts'
 import { loadSampleAccount } from '../tests/fakes/sample-account.ts'
 import { freePort, startFakes, startWebServer } from '../tests/helpers/web-stack.ts'
 

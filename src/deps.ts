@@ -1,9 +1,10 @@
 /** Everything the app and the sync take as arguments: database, config, clock, HTTP, secrets, logger. */
-import type { Config } from './config/env.ts'
-import type { SecretBox } from './crypto/secret-box.ts'
-import type { Db } from './db/database.ts'
-import type { HttpDeps } from './http/api-client.ts'
-import type { Logger } from './log.ts'
+
+import type { HttpDeps } from './clients/api-client.ts'
+import type { Config } from './shared/env.ts'
+import type { Logger } from './shared/log.ts'
+import type { SecretBox } from './shared/secret-box.ts'
+import type { Db } from './store/database.ts'
 
 export interface Deps extends HttpDeps {
   db: Db

@@ -1,6 +1,12 @@
 /** The page frame every view renders into: head with the static CSS and script, navigation, flash message. */
 import type { Child } from 'hono/jsx'
-import type { Flash } from '../src/app/session.ts'
+
+/** A one-shot message shown at the top of the next page (the web layer carries it in a signed cookie). */
+export interface Flash {
+  kind: 'ok' | 'error'
+  text: string
+  lines?: string[] | undefined
+}
 
 export type NavKey = 'status' | 'mapping' | 'connect' | null
 

@@ -1,5 +1,5 @@
 /** The mapping page: projects grouped by workspace and client, one attribute select per project. */
-import { CsrfField, Layout, Swatch, type PageContext } from './layout.tsx'
+import { CsrfField, Layout, type PageContext, Swatch } from './layout.tsx'
 
 export interface MappingProject {
   project: string
@@ -180,10 +180,14 @@ export function groupProjects(projects: MappingProject[]): WorkspaceGroup[] {
   for (const p of projects) {
     let ws = out.at(-1)
     if (!ws || ws.workspace !== p.workspace || ws.source !== p.source) {
-      out.push((ws = { source: p.source, workspace: p.workspace, clients: [] }))
+      ws = { source: p.source, workspace: p.workspace, clients: [] }
+      out.push(ws)
     }
     let cl = ws.clients.find((c) => c.client === p.client)
-    if (!cl) ws.clients.push((cl = { client: p.client, projects: [] }))
+    if (!cl) {
+      cl = { client: p.client, projects: [] }
+      ws.clients.push(cl)
+    }
     cl.projects.push(p)
   }
   for (const ws of out)

@@ -1,5 +1,5 @@
 /** The status page: syncing state, problems in plain words, Sync now, the 14-day chart per attribute, recent runs. */
-import { DayChart, type ChartSeries } from './day-chart.tsx'
+import { type ChartSeries, DayChart } from './day-chart.tsx'
 import { CsrfField, Layout, type PageContext } from './layout.tsx'
 
 export interface RunRow {

@@ -1,6 +1,12 @@
 /** The benchmark's second process: loopback Toggl and Exist fakes with added latency, the synthetic users, and the truth to check against. */
 import { DateTime } from 'luxon'
-import { FakeExist, FakeToggl, serveFake, type FakeExistUser, type FakeTogglUser } from '../../tests/fakes/index.ts'
+import {
+  FakeExist,
+  type FakeExistUser,
+  FakeToggl,
+  type FakeTogglUser,
+  serveFake,
+} from '../../tests/fakes/index.ts'
 import { trueMinutes } from '../../tests/helpers/oracle.ts'
 
 /** What the measured process needs to store one user as `connect` and `map` would have. */
@@ -32,9 +38,15 @@ export interface Mismatch {
   truth: number
 }
 
-const DAY_MS = 86_400_000
 const MINUTE_MS = 60_000
-const ZONES = ['Europe/Berlin', 'America/New_York', 'Asia/Tokyo', 'UTC', 'Australia/Sydney', 'America/Los_Angeles']
+const ZONES = [
+  'Europe/Berlin',
+  'America/New_York',
+  'Asia/Tokyo',
+  'UTC',
+  'Australia/Sydney',
+  'America/Los_Angeles',
+]
 /** Five projects, three attributes (two projects feed Productive time), one project left unmapped. */
 const PROJECTS: { name: string; attribute: string | null; label: string }[] = [
   { name: 'Client work', attribute: 'productive_min', label: 'Productive time' },
@@ -60,10 +72,18 @@ export function startFakes(latencyMs: number, now: number) {
   const toggl = new FakeToggl({ log: false })
   const exist = new FakeExist({ log: false })
   const counts = { toggl: 0, exist: 0 }
-  const users: { toggl: FakeTogglUser; exist: FakeExistUser; projects: number[]; mapping: Map<string, string> }[] = []
+  const users: {
+    toggl: FakeTogglUser
+    exist: FakeExistUser
+    projects: number[]
+    mapping: Map<string, string>
+  }[] = []
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
   const delayed =
-    (fake: { fetch: (req: Request, env?: unknown) => Response | Promise<Response> }, api: 'toggl' | 'exist') =>
+    (
+      fake: { fetch: (req: Request, env?: unknown) => Response | Promise<Response> },
+      api: 'toggl' | 'exist',
+    ) =>
     async (req: Request, env?: unknown) => {
       counts[api]++
       if (latencyMs > 0) await sleep(latencyMs)
@@ -79,20 +99,28 @@ export function startFakes(latencyMs: number, now: number) {
     const existUser = exist.addUser({ token: `bench-exist-token-${i}`, username: name, timezone })
     const projects = PROJECTS.map((p) => toggl.addProject(togglUser, { name: p.name }).id)
     const mapping = new Map<string, string>()
-    for (const [k, p] of PROJECTS.entries()) if (p.attribute) mapping.set(`toggl:${projects[k]}`, p.attribute)
-    for (const attribute of new Set(mapping.values())) exist.giveAttribute(existUser, attribute, { owner: exist.service })
+    for (const [k, p] of PROJECTS.entries())
+      if (p.attribute) mapping.set(`toggl:${projects[k]}`, p.attribute)
+    for (const attribute of new Set(mapping.values()))
+      exist.giveAttribute(existUser, attribute, { owner: exist.service })
     // Whole seconds, as Toggl stores them.
     const end = Math.floor(now / 1000) * 1000 - 3_600_000
     const today = DateTime.fromMillis(end, { zone: timezone }).startOf('day')
     for (let d = 14; d >= 0; d--) {
       // A day's entries from 07:00 local, one after another with gaps; the evening ones may cross midnight.
-      let at = today.minus({ days: d }).set({ hour: 7 }).toMillis() + Math.floor(random() * 60) * MINUTE_MS
+      let at =
+        today.minus({ days: d }).set({ hour: 7 }).toMillis() + Math.floor(random() * 60) * MINUTE_MS
       for (let k = 0; k < 8; k++) {
-        const length = (15 + Math.floor(random() * 110)) * MINUTE_MS + Math.floor(random() * 60) * 1000
+        const length =
+          (15 + Math.floor(random() * 110)) * MINUTE_MS + Math.floor(random() * 60) * 1000
         const start = at
         const stop = Math.min(start + length, end)
         if (stop <= start) break
-        toggl.addEntry(togglUser, { projectId: projects[Math.floor(random() * projects.length)]!, start, stop })
+        toggl.addEntry(togglUser, {
+          projectId: projects[Math.floor(random() * projects.length)]!,
+          start,
+          stop,
+        })
         at = stop + Math.floor(random() * 50) * MINUTE_MS
       }
     }
@@ -106,7 +134,9 @@ export function startFakes(latencyMs: number, now: number) {
       workspaceId: togglUser.defaultWorkspaceId,
       projects: PROJECTS.map((p, k) => ({ id: projects[k]!, name: p.name })),
       mappings: PROJECTS.flatMap((p, k) =>
-        p.attribute ? [{ project: `toggl:${projects[k]}`, attribute: p.attribute, label: p.label }] : [],
+        p.attribute
+          ? [{ project: `toggl:${projects[k]}`, attribute: p.attribute, label: p.label }]
+          : [],
       ),
     }
   }
@@ -119,18 +149,29 @@ export function startFakes(latencyMs: number, now: number) {
       const live = u.toggl.entries.filter((e) => e.serverDeletedAt === null)
       const longer = live[live.length - 3]
       const gone = live[live.length - 9]
-      if (longer && longer.stop !== null) toggl.editEntry(u.toggl, longer.id, { stop: longer.stop + 17 * MINUTE_MS + 20_000 })
+      if (longer && longer.stop !== null)
+        toggl.editEntry(u.toggl, longer.id, { stop: longer.stop + 17 * MINUTE_MS + 20_000 })
       if (gone) toggl.deleteEntry(u.toggl, gone.id)
-      const yesterday = DateTime.fromMillis(Date.now(), { zone: u.toggl.timezone }).startOf('day').minus({ days: 1 })
+      const yesterday = DateTime.fromMillis(Date.now(), { zone: u.toggl.timezone })
+        .startOf('day')
+        .minus({ days: 1 })
       const start = yesterday.set({ hour: 5, minute: 10 }).toMillis()
-      toggl.addEntry(u.toggl, { projectId: u.projects[i % 4]!, start, stop: start + 47 * MINUTE_MS })
+      toggl.addEntry(u.toggl, {
+        projectId: u.projects[i % 4]!,
+        start,
+        stop: start + 47 * MINUTE_MS,
+      })
       changed++
     }
     return changed
   }
 
   /** Each mapped attribute's Exist value on each day of each user's window against the oracle of the tests. */
-  function verify(syncDays: number): { checked: number; mismatches: Mismatch[]; mismatched_users: number } {
+  function verify(syncDays: number): {
+    checked: number
+    mismatches: Mismatch[]
+    mismatched_users: number
+  } {
     const mismatches: Mismatch[] = []
     const bad = new Set<string>()
     let checked = 0
@@ -138,7 +179,10 @@ export function startFakes(latencyMs: number, now: number) {
     for (const u of users) {
       const zone = u.exist.timezone
       const today = DateTime.fromMillis(at, { zone }).startOf('day')
-      const dates = Array.from({ length: syncDays }, (_, k) => today.minus({ days: syncDays - 1 - k }).toISODate()!)
+      const dates = Array.from(
+        { length: syncDays },
+        (_, k) => today.minus({ days: syncDays - 1 - k }).toISODate()!,
+      )
       const entries = u.toggl.entries
         .filter((e) => e.serverDeletedAt === null && e.projectId !== null)
         .map((e) => ({ project: `toggl:${e.projectId}`, start: e.start, stop: e.stop }))
@@ -149,7 +193,14 @@ export function startFakes(latencyMs: number, now: number) {
           const held = exist.value(u.exist, attribute, date)
           if (held !== minutes) {
             bad.add(u.exist.username)
-            if (mismatches.length < 20) mismatches.push({ user: u.exist.username, attribute, date, exist: held, truth: minutes })
+            if (mismatches.length < 20)
+              mismatches.push({
+                user: u.exist.username,
+                attribute,
+                date,
+                exist: held,
+                truth: minutes,
+              })
           }
         }
       }
@@ -161,17 +212,23 @@ export function startFakes(latencyMs: number, now: number) {
   function tamper(): void {
     const u = users[0]!
     const [attribute] = u.mapping.values()
-    const date = DateTime.fromMillis(Date.now(), { zone: u.exist.timezone }).minus({ days: 2 }).toISODate()!
+    const date = DateTime.fromMillis(Date.now(), { zone: u.exist.timezone })
+      .minus({ days: 2 })
+      .toISODate()!
     exist.setValue(u.exist, attribute!, date, exist.value(u.exist, attribute!, date) + 5)
   }
 
   return {
     tamper,
     async serve() {
-      const [t, e] = await Promise.all([serveFake(delayed(toggl, 'toggl')), serveFake(delayed(exist, 'exist'))])
+      const [t, e] = await Promise.all([
+        serveFake(delayed(toggl, 'toggl')),
+        serveFake(delayed(exist, 'exist')),
+      ])
       return { toggl: t, exist: e }
     },
-    seed: (from: number, to: number) => Array.from({ length: to - from }, (_, k) => seedOne(from + k)),
+    seed: (from: number, to: number) =>
+      Array.from({ length: to - from }, (_, k) => seedOne(from + k)),
     counts: () => ({ ...counts }),
     resetCounts() {
       counts.toggl = 0

@@ -4,24 +4,25 @@
  * the loopback fakes in a second process; per pass wall time, CPU, RSS, requests and SQLite share.
  * Exits 1 when any user's Exist values differ from the oracle of the tests.
  */
-import { fork, type ChildProcess } from 'node:child_process'
+import { type ChildProcess, fork } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { parseEnv } from '../../src/config/env.ts'
-import { createSecretBox } from '../../src/crypto/secret-box.ts'
-import { atomically } from '../../src/db/database.ts'
-import { openSqlite } from '../../src/db/open-sqlite.ts'
+import { saveConnection } from '../../src/accounts/connect-user.ts'
+import { DEFAULT_HTTP_POLICY } from '../../src/clients/api-client.ts'
 import type { Deps } from '../../src/deps.ts'
-import { DEFAULT_HTTP_POLICY } from '../../src/http/api-client.ts'
-import { silentLogger } from '../../src/log.ts'
+import { openSqlite } from '../../src/entry/open-sqlite.ts'
+import { parseEnv } from '../../src/shared/env.ts'
+import { silentLogger } from '../../src/shared/log.ts'
+import { createSecretBox } from '../../src/shared/secret-box.ts'
+import { mapStatements } from '../../src/store/attribute-store.ts'
+import { atomically } from '../../src/store/database.ts'
 import { DEFAULT_SYNC_CONCURRENCY, syncAll } from '../../src/sync/sync-all.ts'
-import { mapStatements } from '../../src/users/attribute-store.ts'
-import { saveConnection } from '../../src/users/connect-user.ts'
 import type { FakesRequest, Mismatch, SeededUser } from './bench-fakes.ts'
 
-const USAGE = 'usage: npm run bench -- --users N [--latency-ms L] [--concurrency C] [--json] [--tamper]'
+const USAGE =
+  'usage: npm run bench -- --users N [--latency-ms L] [--concurrency C] [--json] [--tamper]'
 const SECRET = 'bench-secret-key-0123456789abcdef0123456789abcdef'
 
 interface Pass {
@@ -39,30 +40,38 @@ function fail(message: string): never {
   process.exit(2)
 }
 
-function wholeFlag(value: string | undefined, name: string, min: number, fallback?: number): number {
+function wholeFlag(
+  value: string | undefined,
+  name: string,
+  min: number,
+  fallback?: number,
+): number {
   if (value === undefined) {
     if (fallback === undefined) fail(`--${name} is required`)
     return fallback
   }
-  if (!/^\d+$/.test(value) || Number(value) < min) fail(`--${name} must be a whole number ≥ ${min} (got "${value}")`)
+  if (!/^\d+$/.test(value) || Number(value) < min)
+    fail(`--${name} must be a whole number ≥ ${min} (got "${value}")`)
   return Number(value)
 }
 
-let args
-try {
-  args = parseArgs({
-    options: {
-      users: { type: 'string' },
-      'latency-ms': { type: 'string' },
-      concurrency: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      // Self-check: after the first pass one Exist value is edited behind Timebridge's back, so the run must fail.
-      tamper: { type: 'boolean', default: false },
-    },
-    strict: true,
-  }).values
-} catch (error) {
-  fail((error as Error).message)
+const args = parseFlags()
+function parseFlags() {
+  try {
+    return parseArgs({
+      options: {
+        users: { type: 'string' },
+        'latency-ms': { type: 'string' },
+        concurrency: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        // Self-check: after the first pass one Exist value is edited behind Timebridge's back, so the run must fail.
+        tamper: { type: 'boolean', default: false },
+      },
+      strict: true,
+    }).values
+  } catch (error) {
+    fail((error as Error).message)
+  }
 }
 const users = wholeFlag(args.users, 'users', 1)
 const latencyMs = wholeFlag(args['latency-ms'], 'latency-ms', 0, 50)
@@ -72,7 +81,11 @@ const say = (line: string) => {
 }
 
 /** The fakes run in their own process, so this process's CPU and memory are the app's alone. */
-function startFakesProcess(): Promise<{ child: ChildProcess; ask<T>(req: FakesRequest): Promise<T>; urls: { toggl: string; exist: string } }> {
+function startFakesProcess(): Promise<{
+  child: ChildProcess
+  ask<T>(req: FakesRequest): Promise<T>
+  urls: { toggl: string; exist: string }
+}> {
   const script = new URL(import.meta.url).pathname.replace(/bench\.(ts|js)$/, 'bench-fakes.$1')
   const child = fork(script, ['--bench-fakes', '--latency-ms', String(latencyMs)], {
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
@@ -83,23 +96,26 @@ function startFakesProcess(): Promise<{ child: ChildProcess; ask<T>(req: FakesRe
   let next = 0
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`the fakes process exited (${code})`)))
-    child.on('message', (msg: { ready?: { toggl: string; exist: string }; id?: number; result?: unknown }) => {
-      if (msg.ready) {
-        resolve({
-          child,
-          urls: msg.ready,
-          ask: <T>(req: FakesRequest) =>
-            new Promise<T>((done) => {
-              const id = next++
-              waiting.set(id, done as (v: unknown) => void)
-              child.send({ id, req })
-            }),
-        })
-      } else if (msg.id !== undefined) {
-        waiting.get(msg.id)?.(msg.result)
-        waiting.delete(msg.id)
-      }
-    })
+    child.on(
+      'message',
+      (msg: { ready?: { toggl: string; exist: string }; id?: number; result?: unknown }) => {
+        if (msg.ready) {
+          resolve({
+            child,
+            urls: msg.ready,
+            ask: <T>(req: FakesRequest) =>
+              new Promise<T>((done) => {
+                const id = next++
+                waiting.set(id, done as (v: unknown) => void)
+                child.send({ id, req })
+              }),
+          })
+        } else if (msg.id !== undefined) {
+          waiting.get(msg.id)?.(msg.result)
+          waiting.delete(msg.id)
+        }
+      },
+    )
   })
 }
 
@@ -115,7 +131,10 @@ function timeSqlite(client: { prepare(sql: string): unknown }) {
         spent.ms += performance.now() - t0
       }
     }
-  const statement = Object.getPrototypeOf(client.prepare('select 1')) as Record<string, (...a: never[]) => unknown>
+  const statement = Object.getPrototypeOf(client.prepare('select 1')) as Record<
+    string,
+    (...a: never[]) => unknown
+  >
   for (const method of ['run', 'get', 'all'] as const) statement[method] = timed(statement[method]!)
   client.prepare = timed(client.prepare.bind(client) as (sql: string) => unknown)
   return spent
@@ -126,10 +145,17 @@ const dir = mkdtempSync(join(tmpdir(), 'timebridge-bench-'))
 let exitCode = 0
 try {
   const { db, close } = openSqlite(join(dir, 'bench.db'))
-  const sqlite = timeSqlite((db as unknown as { $client: { prepare(sql: string): unknown } }).$client)
+  const sqlite = timeSqlite(
+    (db as unknown as { $client: { prepare(sql: string): unknown } }).$client,
+  )
   const deps: Deps = {
     db,
-    config: parseEnv({ DATABASE_PATH: join(dir, 'bench.db'), SECRET_KEY: SECRET, TOGGL_URL: fakes.urls.toggl, EXIST_URL: fakes.urls.exist }),
+    config: parseEnv({
+      DATABASE_PATH: join(dir, 'bench.db'),
+      SECRET_KEY: SECRET,
+      TOGGL_URL: fakes.urls.toggl,
+      EXIST_URL: fakes.urls.exist,
+    }),
     box: await createSecretBox(SECRET),
     now: () => Date.now(),
     fetch: globalThis.fetch,
@@ -141,7 +167,11 @@ try {
   // `map` writes (their tokens, profiles and attributes were checked and acquired in the fakes).
   const seedStart = performance.now()
   for (let from = 0; from < users; from += 1000) {
-    const batch = await fakes.ask<SeededUser[]>({ op: 'seed', from, to: Math.min(users, from + 1000) })
+    const batch = await fakes.ask<SeededUser[]>({
+      op: 'seed',
+      from,
+      to: Math.min(users, from + 1000),
+    })
     for (const u of batch) {
       const { user } = await saveConnection(
         deps,
@@ -168,11 +198,20 @@ try {
           },
         ],
       )
-      await atomically(db, u.mappings.flatMap((m) => mapStatements(db, user, m.project, m.attribute, m.label, deps.now())))
+      await atomically(
+        db,
+        u.mappings.flatMap((m) =>
+          mapStatements(db, user, m.project, m.attribute, m.label, deps.now()),
+        ),
+      )
     }
   }
-  say(`RSS after seeding ${(process.memoryUsage.rss() / 2 ** 20).toFixed(1)} MB, heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(1)} MB`)
-  say(`seeded ${users} users in ${((performance.now() - seedStart) / 1000).toFixed(1)} s (latency ${latencyMs} ms, concurrency ${concurrency})`)
+  say(
+    `RSS after seeding ${(process.memoryUsage.rss() / 2 ** 20).toFixed(1)} MB, heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(1)} MB`,
+  )
+  say(
+    `seeded ${users} users in ${((performance.now() - seedStart) / 1000).toFixed(1)} s (latency ${latencyMs} ms, concurrency ${concurrency})`,
+  )
 
   const passes: Pass[] = []
   const runPass = async (name: Pass['name']) => {
@@ -195,12 +234,20 @@ try {
     const failed = reports.filter((r) => r.status !== 'ok')
     if (failed.length > 0) {
       exitCode = 1
-      process.stderr.write(`bench: ${failed.length} of ${reports.length} runs in the ${name} pass did not end ok (first: ${failed[0]!.status}: ${failed[0]!.error})\n`)
+      process.stderr.write(
+        `bench: ${failed.length} of ${reports.length} runs in the ${name} pass did not end ok (first: ${failed[0]!.status}: ${failed[0]!.error})\n`,
+      )
     }
-    const check = await fakes.ask<{ checked: number; mismatches: Mismatch[]; mismatched_users: number }>({ op: 'verify', syncDays: deps.config.syncDays })
+    const check = await fakes.ask<{
+      checked: number
+      mismatches: Mismatch[]
+      mismatched_users: number
+    }>({ op: 'verify', syncDays: deps.config.syncDays })
     if (check.mismatched_users > 0) {
       exitCode = 1
-      process.stderr.write(`bench: after the ${name} pass ${check.mismatched_users} users differ from the truth, e.g. ${JSON.stringify(check.mismatches.slice(0, 3))}\n`)
+      process.stderr.write(
+        `bench: after the ${name} pass ${check.mismatched_users} users differ from the truth, e.g. ${JSON.stringify(check.mismatches.slice(0, 3))}\n`,
+      )
     }
     const round = (x: number, digits: number) => Number(x.toFixed(digits))
     const pass: Pass = {
@@ -209,7 +256,10 @@ try {
       users_per_s: round(users / wall, 1),
       cpu_ms_per_user: round(cpuMs / users, 3),
       peak_rss_mb: round(peak / 2 ** 20, 1),
-      requests_per_user: { toggl: round(counts.toggl / users, 3), exist: round(counts.exist / users, 3) },
+      requests_per_user: {
+        toggl: round(counts.toggl / users, 3),
+        exist: round(counts.exist / users, 3),
+      },
       sqlite_share: round((sqlite.ms - sqliteBefore) / cpuMs, 3),
     }
     passes.push(pass)
@@ -224,7 +274,10 @@ try {
   await runPass('steady')
   await runPass('changed')
   close()
-  if (args.json) process.stdout.write(`${JSON.stringify({ users, latency_ms: latencyMs, concurrency, passes })}\n`)
+  if (args.json)
+    process.stdout.write(
+      `${JSON.stringify({ users, latency_ms: latencyMs, concurrency, passes })}\n`,
+    )
 } finally {
   await fakes.ask({ op: 'stop' }).catch(() => {})
   fakes.child.kill()

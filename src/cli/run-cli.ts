@@ -1,20 +1,20 @@
 /** The command line: parses flags strictly, runs one command, prints JSON (--json) or text, one-line errors. */
-import { parseArgs, type ParseArgsConfig } from 'node:util'
-import { ConfigError } from '../config/env.ts'
-import type { Source } from '../db/schema.ts'
+import { type ParseArgsConfig, parseArgs } from 'node:util'
+import { connectUser } from '../accounts/connect-user.ts'
+import { disconnectSource, disconnectUser } from '../accounts/disconnect.ts'
+import { mapProject } from '../accounts/map-project.ts'
+import { listProjects, refreshProjects } from '../accounts/project-list.ts'
+import { purgeAll, statusOf } from '../accounts/user-status.ts'
+import { ApiError } from '../clients/api-client.ts'
+import { InputError } from '../core/input-error.ts'
+import type { Source } from '../core/source-types.ts'
 import type { Deps } from '../deps.ts'
-import { ApiError } from '../http/api-client.ts'
-import { InputError } from '../sources/source-types.ts'
-import { purgeAll, statusOf } from '../users/user-status.ts'
-import { connectUser } from '../users/connect-user.ts'
-import { disconnectSource, disconnectUser } from '../users/disconnect.ts'
-import { mapProject } from '../users/map-project.ts'
-import { listProjects, refreshProjects } from '../users/project-list.ts'
-import { getUser } from '../users/user-store.ts'
+import { ConfigError } from '../shared/env.ts'
+import { getUser } from '../store/user-store.ts'
+import { checkUser, repairUser } from '../sync/exist-check.ts'
 import { syncAll } from '../sync/sync-all.ts'
 import { syncUser } from '../sync/sync-user.ts'
 import { zeroOut } from '../sync/zero-out.ts'
-import { checkUser, repairUser } from '../sync/exist-check.ts'
 import * as text from './text-output.ts'
 
 export interface CliIo {
@@ -47,8 +47,14 @@ const COMMANDS: Record<string, Command> = {
   },
   connect: {
     summary: 'create or update the user of an Exist token, with their time sources',
-    usage: 'connect --exist-token T [--toggl-token T] [--clockify-key K [--clockify-region global|eu|us|uk|au]]',
-    options: { 'exist-token': str, 'toggl-token': str, 'clockify-key': str, 'clockify-region': str },
+    usage:
+      'connect --exist-token T [--toggl-token T] [--clockify-key K [--clockify-region global|eu|us|uk|au]]',
+    options: {
+      'exist-token': str,
+      'toggl-token': str,
+      'clockify-key': str,
+      'clockify-region': str,
+    },
     async run(deps, f) {
       if (f['clockify-region'] !== undefined && f['clockify-key'] === undefined) {
         throw new UsageError('--clockify-region needs --clockify-key')
@@ -83,7 +89,12 @@ const COMMANDS: Record<string, Command> = {
     options: { ...user, project: str, attribute: str },
     async run(deps, f) {
       const attribute = required(f, 'attribute')
-      const result = await mapProject(deps, userId(f), required(f, 'project'), attribute === 'none' ? null : attribute)
+      const result = await mapProject(
+        deps,
+        userId(f),
+        required(f, 'project'),
+        attribute === 'none' ? null : attribute,
+      )
       return { json: result, text: text.mapped(result) }
     },
   },
@@ -103,11 +114,15 @@ const COMMANDS: Record<string, Command> = {
     options: user,
     async run(deps, f) {
       const report = await zeroOut(deps, userId(f), 'cli')
-      return { json: report, text: `Zeroed ${report.zeroed} day values.\n${text.reports([report])}` }
+      return {
+        json: report,
+        text: `Zeroed ${report.zeroed} day values.\n${text.reports([report])}`,
+      }
     },
   },
   check: {
-    summary: 'read the window back from Exist (2 requests) and show the days that differ from what was sent',
+    summary:
+      'read the window back from Exist (2 requests) and show the days that differ from what was sent',
     usage: 'check --user ID',
     options: user,
     async run(deps, f) {
@@ -134,7 +149,9 @@ const COMMANDS: Record<string, Command> = {
       if (source !== undefined && source !== 'toggl' && source !== 'clockify') {
         throw new InputError(`--source must be toggl or clockify (got "${source}")`)
       }
-      const result = source ? await disconnectSource(deps, id, source as Source) : await disconnectUser(deps, id)
+      const result = source
+        ? await disconnectSource(deps, id, source as Source)
+        : await disconnectUser(deps, id)
       return { json: result, text: text.disconnected(result) }
     },
   },
@@ -144,7 +161,10 @@ const COMMANDS: Record<string, Command> = {
     options: {},
     async run(deps) {
       const result = await purgeAll(deps)
-      return { json: result, text: `Purged ledger rows past retention for ${result.users} user(s).` }
+      return {
+        json: result,
+        text: `Purged ledger rows past retention for ${result.users} user(s).`,
+      }
     },
   },
   status: {
@@ -207,7 +227,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 }
 
 function describe(error: unknown): string {
-  if (error instanceof InputError || error instanceof ConfigError || error instanceof ApiError || error instanceof UsageError) {
+  if (
+    error instanceof InputError ||
+    error instanceof ConfigError ||
+    error instanceof ApiError ||
+    error instanceof UsageError
+  ) {
     return firstLine(error.message)
   }
   return firstLine(error instanceof Error ? error.message : String(error))
@@ -225,12 +250,15 @@ function required(f: Flags, name: string): string {
 
 function userId(f: Flags): number {
   const raw = required(f, 'user')
-  if (!/^[1-9]\d{0,15}$/.test(raw.trim())) throw new UsageError(`--user must be a user id, a whole number (got "${raw}")`)
+  if (!/^[1-9]\d{0,15}$/.test(raw.trim()))
+    throw new UsageError(`--user must be a user id, a whole number (got "${raw}")`)
   return Number(raw)
 }
 
 function help(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length))
-  const lines = Object.entries(COMMANDS).map(([k, c]) => `  ${k.padEnd(width)}  ${c.summary}\n  ${' '.repeat(width)}  ${c.usage}`)
+  const lines = Object.entries(COMMANDS).map(
+    ([k, c]) => `  ${k.padEnd(width)}  ${c.summary}\n  ${' '.repeat(width)}  ${c.usage}`,
+  )
   return `usage: npm run --silent cli -- <command> [options] [--json]\n\ncommands:\n${lines.join('\n')}`
 }

@@ -1,15 +1,19 @@
 /** Human-readable renderings of CLI results (the --json shapes are the interface; these are for people). */
+
+import type { ConnectResult } from '../accounts/connect-user.ts'
+import type { DisconnectResult } from '../accounts/disconnect.ts'
+import type { MapResult } from '../accounts/map-project.ts'
+import type { ProjectView } from '../accounts/project-list.ts'
+import type { UserStatus } from '../accounts/user-status.ts'
+import type { RunReport } from '../store/run-store.ts'
 import type { CheckReport, RepairReport } from '../sync/exist-check.ts'
-import type { RunReport } from '../sync/run-store.ts'
-import type { ConnectResult } from '../users/connect-user.ts'
-import type { DisconnectResult } from '../users/disconnect.ts'
-import type { MapResult } from '../users/map-project.ts'
-import type { ProjectView } from '../users/project-list.ts'
-import type { UserStatus } from '../users/user-status.ts'
 
 export function connected(r: ConnectResult): string {
   const sources = r.sources.map((s) => `${s.source}: ${s.account} (${s.projects} projects)`)
-  return [`${r.created ? 'Created' : 'Updated'} user ${r.user} (Exist: ${r.exist_username}, ${r.timezone}).`, ...sources].join('\n')
+  return [
+    `${r.created ? 'Created' : 'Updated'} user ${r.user} (Exist: ${r.exist_username}, ${r.timezone}).`,
+    ...sources,
+  ].join('\n')
 }
 
 export function projects(list: ProjectView[]): string {
@@ -24,9 +28,14 @@ export function projects(list: ProjectView[]): string {
 }
 
 export function mapped(r: MapResult): string {
-  const lines = [`${r.project} → ${r.attribute ?? 'none'}${r.previous && r.previous !== r.attribute ? ` (was ${r.previous})` : ''}`]
+  const lines = [
+    `${r.project} → ${r.attribute ?? 'none'}${r.previous && r.previous !== r.attribute ? ` (was ${r.previous})` : ''}`,
+  ]
   if (r.took_over_from) lines.push(`Took "${r.attribute}" over from ${r.took_over_from}.`)
-  if (r.released.length) lines.push(`No longer synced, released to Exist: ${r.released.join(', ')} (Exist keeps its values).`)
+  if (r.released.length)
+    lines.push(
+      `No longer synced, released to Exist: ${r.released.join(', ')} (Exist keeps its values).`,
+    )
   for (const p of r.problems) lines.push(`Warning: ${p}`)
   return lines.join('\n')
 }
@@ -36,7 +45,10 @@ export function reports(list: RunReport[]): string {
   return list
     .map((r) => {
       const s = r.summary
-      const read = Object.entries(s.read).map(([k, v]) => `${v} ${k} entries`).join(', ') || 'nothing'
+      const read =
+        Object.entries(s.read)
+          .map(([k, v]) => `${v} ${k} entries`)
+          .join(', ') || 'nothing'
       const parts = [
         `user ${r.user}: ${r.status}`,
         `read ${read}`,
@@ -44,7 +56,10 @@ export function reports(list: RunReport[]): string {
       ]
       if (s.refused.length) parts.push(`${s.refused.length} refused`)
       if (s.pending) parts.push(`${s.pending} pending`)
-      const extra = [...s.refused.map((x) => `  refused ${x.attribute} ${x.date}: ${x.error}`), ...s.notes.map((n) => `  ${n}`)]
+      const extra = [
+        ...s.refused.map((x) => `  refused ${x.attribute} ${x.date}: ${x.error}`),
+        ...s.notes.map((n) => `  ${n}`),
+      ]
       if (r.error) extra.push(`  ${r.error}`)
       return [parts.join('; '), ...extra].join('\n')
     })
@@ -52,7 +67,9 @@ export function reports(list: RunReport[]): string {
 }
 
 export function disconnected(r: DisconnectResult): string {
-  const what = r.source ? `${r.source} from user ${r.user}` : `user ${r.user}; nothing of theirs is left`
+  const what = r.source
+    ? `${r.source} from user ${r.user}`
+    : `user ${r.user}; nothing of theirs is left`
   const lines = [`Disconnected ${what}.`]
   if (r.released.length) lines.push(`Released: ${r.released.join(', ')}`)
   for (const p of r.problems) lines.push(`Warning: ${p}`)
@@ -87,10 +104,19 @@ export function checked(r: CheckReport): string {
       ? 'Every day holds what Timebridge sent.'
       : `${r.drift.length} day value(s) differ (repair with: repair --user ${r.user}):`,
   )
-  for (const d of r.drift) lines.push(`  ${d.attribute} ${d.date}: Exist shows ${d.exist} min, Timebridge sent ${d.sent} min`)
+  for (const d of r.drift)
+    lines.push(
+      `  ${d.attribute} ${d.date}: Exist shows ${d.exist} min, Timebridge sent ${d.sent} min`,
+    )
   for (const a of r.regained) lines.push(`${a} belongs to Timebridge again: the next run syncs it.`)
-  for (const l of r.lost) lines.push(`${l.attribute} now belongs to ${l.owner ?? 'another service'}: Timebridge stops writing it.`)
-  if (r.unreadable.length) lines.push(`Exist did not return ${r.unreadable.join(', ')} (no read permission?): not compared.`)
+  for (const l of r.lost)
+    lines.push(
+      `${l.attribute} now belongs to ${l.owner ?? 'another service'}: Timebridge stops writing it.`,
+    )
+  if (r.unreadable.length)
+    lines.push(
+      `Exist did not return ${r.unreadable.join(', ')} (no read permission?): not compared.`,
+    )
   return lines.join('\n')
 }
 

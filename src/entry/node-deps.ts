@@ -1,13 +1,14 @@
 /** Builds the Node runtime's dependencies: env parsed once, secret key loaded or generated, SQLite opened and migrated. */
-import { readFileSync, writeFileSync, mkdirSync, chmodSync } from 'node:fs'
-import { dirname, resolve } from 'node:path'
+
 import { randomBytes } from 'node:crypto'
-import { parseEnv, type Config } from '../config/env.ts'
-import { createSecretBox } from '../crypto/secret-box.ts'
-import { openSqlite } from '../db/open-sqlite.ts'
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { DEFAULT_HTTP_POLICY } from '../clients/api-client.ts'
 import type { Deps } from '../deps.ts'
-import { DEFAULT_HTTP_POLICY } from '../http/api-client.ts'
-import { silentLogger, type Logger } from '../log.ts'
+import { type Config, parseEnv } from '../shared/env.ts'
+import { type Logger, silentLogger } from '../shared/log.ts'
+import { createSecretBox } from '../shared/secret-box.ts'
+import { openSqlite } from './open-sqlite.ts'
 
 export const SECRET_KEY_FILE = './data/secret.key'
 
@@ -51,6 +52,7 @@ function loadOrCreateSecretKey(path: string): string {
 
 function readKey(path: string): string {
   const key = readFileSync(path, 'utf8').trim()
-  if (key.length < 32) throw new Error(`${path} holds a key shorter than 32 characters; delete it or set SECRET_KEY`)
+  if (key.length < 32)
+    throw new Error(`${path} holds a key shorter than 32 characters; delete it or set SECRET_KEY`)
   return key
 }

@@ -1,12 +1,12 @@
 /** The Node shell: serves the app with @hono/node-server and runs the hourly sync with croner. */
-import { serve, type ServerType } from '@hono/node-server'
+import { type ServerType, serve } from '@hono/node-server'
 import { getConnInfo } from '@hono/node-server/conninfo'
 import { serveStatic } from '@hono/node-server/serve-static'
 import { Cron } from 'croner'
-import { createApp } from '../app/create-app.tsx'
-import { packageDir } from '../db/open-sqlite.ts'
 import type { Deps } from '../deps.ts'
 import { syncAll } from '../sync/sync-all.ts'
+import { createApp } from '../web/create-app.tsx'
+import { packageDir } from './open-sqlite.ts'
 
 /** public/ holds /static/* (CSS and the small progress script); absolute so the working directory doesn't matter. */
 export const PUBLIC_DIR = packageDir('public')
@@ -17,19 +17,27 @@ export interface NodeServer {
   close(): Promise<void>
 }
 
-export async function startNodeServer(deps: Deps, opts: { port: number; hostname?: string }): Promise<NodeServer> {
+export async function startNodeServer(
+  deps: Deps,
+  opts: { port: number; hostname?: string },
+): Promise<NodeServer> {
   const app = createApp(deps, {
     assets: serveStatic({ root: PUBLIC_DIR }),
     peerAddress: (c) => getConnInfo(c).remote.address,
   })
   const server: ServerType = await new Promise((resolveServer) => {
-    const s = serve({ fetch: app.fetch, port: opts.port, hostname: opts.hostname }, () => resolveServer(s))
+    const s = serve({ fetch: app.fetch, port: opts.port, hostname: opts.hostname }, () =>
+      resolveServer(s),
+    )
   })
   // `protect` skips a tick while the previous run is still going: runs never overlap.
   const cron = new Cron(deps.config.syncSchedule, { protect: true }, async () => {
     deps.log.info('scheduled_run_started')
     const reports = await syncAll(deps, 'schedule')
-    deps.log.info('scheduled_run', { users: reports.length, failed: reports.filter((r) => r.status === 'error').length })
+    deps.log.info('scheduled_run', {
+      users: reports.length,
+      failed: reports.filter((r) => r.status === 'error').length,
+    })
   })
   const address = server.address()
   const port = typeof address === 'object' && address ? address.port : opts.port

@@ -1,13 +1,13 @@
 /** Builds the Worker runtime's dependencies from its env: the same zod config as Node, D1 through drizzle, SECRET_KEY as a required secret. */
 import type { D1Database } from '@cloudflare/workers-types'
 import { drizzle } from 'drizzle-orm/d1'
-import { ConfigError, parseEnv } from '../config/env.ts'
-import { createSecretBox } from '../crypto/secret-box.ts'
-import type { Db } from '../db/database.ts'
-import * as schema from '../db/schema.ts'
+import { DEFAULT_HTTP_POLICY } from '../clients/api-client.ts'
 import type { Deps } from '../deps.ts'
-import { DEFAULT_HTTP_POLICY } from '../http/api-client.ts'
-import { jsonLogger } from '../log.ts'
+import { ConfigError, parseEnv } from '../shared/env.ts'
+import { jsonLogger } from '../shared/log.ts'
+import { createSecretBox } from '../shared/secret-box.ts'
+import type { Db } from '../store/database.ts'
+import * as schema from '../store/schema.ts'
 
 /** The bindings wrangler.toml declares; vars and secrets arrive in the same record as strings. */
 export interface WorkerBindings {

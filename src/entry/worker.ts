@@ -5,12 +5,12 @@ import type {
   Queue,
   ScheduledController,
 } from '@cloudflare/workers-types'
-import { createApp, type App } from '../app/create-app.tsx'
-import { ConfigError } from '../config/env.ts'
-import { MIGRATE_FIX } from '../db/schema-check.ts'
 import type { Deps } from '../deps.ts'
+import { ConfigError } from '../shared/env.ts'
+import { MIGRATE_FIX } from '../store/schema-check.ts'
 import { consumeSyncJobs, enqueueDueUsers, type SyncJob } from '../sync/sync-jobs.ts'
-import { workerDeps, type WorkerBindings } from './worker-deps.ts'
+import { type App, createApp } from '../web/create-app.tsx'
+import { type WorkerBindings, workerDeps } from './worker-deps.ts'
 
 export interface WorkerEnv extends WorkerBindings {
   SYNC_QUEUE: Queue<SyncJob>
@@ -23,7 +23,10 @@ const apps = new WeakMap<Deps, Map<string, App>>()
 function appFor(deps: Deps, env: WorkerEnv, origin: string): App {
   const base = env.PUBLIC_URL ? deps.config.publicUrl : origin
   let byBase = apps.get(deps)
-  if (!byBase) apps.set(deps, (byBase = new Map()))
+  if (!byBase) {
+    byBase = new Map()
+    apps.set(deps, byBase)
+  }
   let app = byBase.get(base)
   if (!app) {
     app = createApp(

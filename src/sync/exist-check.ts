@@ -3,28 +3,33 @@
  * requests), compare every (attribute, day) with the ledger, notice ownership that came back or went,
  * and repair exactly the drifted days. Daily inside scheduled runs; on demand from the CLI and the web.
  */
-import { and, eq, inArray } from 'drizzle-orm'
-import { localWindow, type LocalWindow } from '../bucketing/local-window.ts'
-import { atomically, type Statement } from '../db/database.ts'
-import { attributes } from '../db/schema.ts'
+
+import { existFor } from '../accounts/exist-session.ts'
+import { ApiError } from '../clients/api-client.ts'
+import type { ExistClient } from '../clients/exist/exist-client.ts'
+import { pushWrites } from '../clients/exist/push-writes.ts'
+import { type Drift, type ExistDay, findDrift } from '../core/find-drift.ts'
+import { InputError } from '../core/input-error.ts'
+import { type LocalWindow, localWindow } from '../core/local-window.ts'
+import type { LedgerRow, Write } from '../core/plan-writes.ts'
 import type { Deps } from '../deps.ts'
-import type { ExistClient } from '../exist/exist-client.ts'
-import { existFor } from '../exist/exist-session.ts'
-import { pushWrites } from '../exist/push-writes.ts'
-import { ApiError } from '../http/api-client.ts'
 import {
-  loadExistValues,
-  recordCheck,
-  replaceExistValues,
-} from '../ledger/exist-values-store.ts'
-import { loadLedger, markPending, recordOutcome } from '../ledger/ledger-store.ts'
-import { findDrift, type Drift, type ExistDay } from '../planner/find-drift.ts'
-import type { LedgerRow, Write } from '../planner/plan-writes.ts'
-import { InputError } from '../sources/source-types.ts'
-import { attributeRows, mappingRows, type AttributeRow } from '../users/attribute-store.ts'
-import { acquireLease, getUser, releaseLease, type User } from '../users/user-store.ts'
-import { emptySummary, recordRun, type RunReport, type RunSummary } from './run-store.ts'
-import type { Trigger } from './sync-user.ts'
+  type AttributeRow,
+  attributeRows,
+  mappingRows,
+  setAttributesStatus,
+} from '../store/attribute-store.ts'
+import { atomically, type Statement } from '../store/database.ts'
+import { loadExistValues, recordCheck, replaceExistValues } from '../store/exist-values-store.ts'
+import { loadLedger, markPending, recordOutcome } from '../store/ledger-store.ts'
+import {
+  emptySummary,
+  type RunReport,
+  type RunSummary,
+  recordRun,
+  type Trigger,
+} from '../store/run-store.ts'
+import { acquireLease, getUser, releaseLease, type User } from '../store/user-store.ts'
 
 /**
  * The daily check is due this long after the last one. Half an hour short of a day, so an hourly run
@@ -137,7 +142,8 @@ async function judge(
     const ours = read.owned.has(name)
     if (ours) owned.push(name)
     if (ours && was === 'refused') regained.push(name)
-    if (!ours && was === 'owned') lost.push({ attribute: name, owner: read.services.get(name) ?? null })
+    if (!ours && was === 'owned')
+      lost.push({ attribute: name, owner: read.services.get(name) ?? null })
   }
 
   const drift = findDrift({ attributes: owned, dates: window.dates, ledger, exist: read.days })
@@ -149,31 +155,17 @@ async function judge(
     value: d.sent,
     target: d.sent,
   }))
-  const at = new Date(now)
   const statements: Statement[] = [
     ...replaceExistValues(db, user.id, read.days, now),
     recordCheck(db, user.id, now, null),
     ...markPending(db, user.id, marks, now),
   ]
   if (regained.length > 0) {
-    statements.push(
-      db
-        .update(attributes)
-        .set({ status: 'owned', error: null, updatedAt: at })
-        .where(and(eq(attributes.userId, user.id), inArray(attributes.attribute, regained))),
-    )
+    statements.push(setAttributesStatus(db, user.id, regained, 'owned', null, now))
   }
   for (const l of lost) {
-    statements.push(
-      db
-        .update(attributes)
-        .set({
-          status: 'refused',
-          error: `Exist says ${l.owner ?? 'another service'} now owns this attribute; map it again to take it back`,
-          updatedAt: at,
-        })
-        .where(and(eq(attributes.userId, user.id), eq(attributes.attribute, l.attribute))),
-    )
+    const error = `Exist says ${l.owner ?? 'another service'} now owns this attribute; map it again to take it back`
+    statements.push(setAttributesStatus(db, user.id, [l.attribute], 'refused', error, now))
   }
   // The same run plans with the repaired days pending, so each gets one absolute update.
   const repairedKeys = new Set(repairing.map((d) => `${d.attribute}\u0000${d.date}`))
@@ -248,7 +240,8 @@ function checkNote(r: CheckResult): string {
       ? 'Checked Exist: every day holds what Timebridge sent'
       : `Checked Exist: ${r.drift.length} day value${r.drift.length === 1 ? '' : 's'} differ from what Timebridge sent${r.repairing.length ? `; repairing ${r.repairing.length}` : ''}`,
   ]
-  if (r.regained.length) parts.push(`${r.regained.join(', ')} belong to Timebridge again: syncing resumed`)
+  if (r.regained.length)
+    parts.push(`${r.regained.join(', ')} belong to Timebridge again: syncing resumed`)
   if (r.lost.length)
     parts.push(
       r.lost.map((l) => `${l.attribute} now belongs to ${l.owner ?? 'another service'}`).join(', '),
@@ -308,7 +301,12 @@ function report(user: number, at: number, mapped: string[], r: CheckResult | nul
     requests: r?.requests ?? 0,
     attributes: mapped,
     days_compared: r?.days.length ?? 0,
-    drift: (r?.drift ?? []).map((d) => ({ attribute: d.attribute, date: d.date, exist: d.exist, sent: d.sent })),
+    drift: (r?.drift ?? []).map((d) => ({
+      attribute: d.attribute,
+      date: d.date,
+      exist: d.exist,
+      sent: d.sent,
+    })),
     regained: r?.regained ?? [],
     lost: r?.lost ?? [],
     unreadable: r?.unreadable ?? [],
@@ -335,7 +333,11 @@ export async function storedDrift(deps: Deps, user: User): Promise<Drift[]> {
  * shows, to the value Timebridge sent, and nothing else. The days are marked pending first, so an
  * answer that is lost is settled by the next run. Without a stored check, Exist is read first.
  */
-export async function repairUser(deps: Deps, userId: number, trigger: Trigger): Promise<RepairReport> {
+export async function repairUser(
+  deps: Deps,
+  userId: number,
+  trigger: Trigger,
+): Promise<RepairReport> {
   const startedAt = deps.now()
   const user = await getUser(deps.db, userId)
   usable(user)
@@ -348,11 +350,24 @@ export async function repairUser(deps: Deps, userId: number, trigger: Trigger): 
     let drift: Drift[] = []
     if (mapped.length === 0) {
       // Nothing is synced: nothing to read, nothing to repair.
-    } else if (!user.existCheckedAt || user.existCheckError || (await loadExistValues(db, userId, window.dates)).length === 0) {
+    } else if (
+      !user.existCheckedAt ||
+      user.existCheckError ||
+      (await loadExistValues(db, userId, window.dates)).length === 0
+    ) {
       const ledger = await loadLedger(db, userId, window.dates)
-      const judged = await judge(deps, exist, user, window, mapped, await attributeRows(db, userId), ledger, {
-        repair: false,
-      })
+      const judged = await judge(
+        deps,
+        exist,
+        user,
+        window,
+        mapped,
+        await attributeRows(db, userId),
+        ledger,
+        {
+          repair: false,
+        },
+      )
       await atomically(db, judged.statements)
       summary.requests.exist = judged.result.requests
       drift = judged.result.drift
@@ -376,9 +391,15 @@ export async function repairUser(deps: Deps, userId: number, trigger: Trigger): 
       )
       summary.requests.exist = (summary.requests.exist ?? 0) + pushed.requests
       summary.written.update = pushed.confirmed.length
-      summary.refused = pushed.refused.map((r) => ({ attribute: r.write.attribute, date: r.write.date, error: r.error }))
+      summary.refused = pushed.refused.map((r) => ({
+        attribute: r.write.attribute,
+        date: r.write.date,
+        error: r.error,
+      }))
       summary.pending = pushed.refused.length + pushed.unknown.length + pushed.unsent.length
-      repaired.push(...pushed.confirmed.map((w) => ({ attribute: w.attribute, date: w.date, value: w.value })))
+      repaired.push(
+        ...pushed.confirmed.map((w) => ({ attribute: w.attribute, date: w.date, value: w.value })),
+      )
       if (pushed.stoppedBy) {
         status = 'deferred'
         error = pushed.stoppedBy.message
@@ -393,7 +414,12 @@ export async function repairUser(deps: Deps, userId: number, trigger: Trigger): 
     )
     const result: RunReport = { user: userId, status, summary, error }
     await recordRun(db, result, trigger, startedAt, deps.now())
-    deps.log.info('drift_repaired', { user: userId, trigger, repaired: repaired.length, of: writes.length })
+    deps.log.info('drift_repaired', {
+      user: userId,
+      trigger,
+      repaired: repaired.length,
+      of: writes.length,
+    })
     return { ...result, repaired }
   })
 }

@@ -1,25 +1,19 @@
 /** Runs every due user with bounded concurrency; one user's failure never stops the others. */
-import { and, eq, gt, isNull, lt, or } from 'drizzle-orm'
 import pLimit from 'p-limit'
-import { users } from '../db/schema.ts'
 import type { Deps } from '../deps.ts'
-import { emptySummary, type RunReport } from './run-store.ts'
-import { syncUser, type Trigger } from './sync-user.ts'
+import { emptySummary, type RunReport, type Trigger } from '../store/run-store.ts'
+import { dueUserIds } from '../store/user-store.ts'
+import { syncUser } from './sync-user.ts'
 
 /**
  * Users whose runs may start now: syncing, and not asked by an API to wait. `page` reads them in
  * id order a slice at a time (the Worker's schedule pages through 100,000 users this way).
  */
-export async function dueUsers(deps: Deps, page?: { afterId: number; limit: number }): Promise<number[]> {
-  const now = new Date(deps.now())
-  const due = and(eq(users.syncing, true), or(isNull(users.retryAfter), lt(users.retryAfter, now)))
-  const query = deps.db
-    .select({ id: users.id })
-    .from(users)
-    .where(page ? and(due, gt(users.id, page.afterId)) : due)
-    .orderBy(users.id)
-  const rows = page ? await query.limit(page.limit) : await query
-  return rows.map((r) => r.id)
+export async function dueUsers(
+  deps: Deps,
+  page?: { afterId: number; limit: number },
+): Promise<number[]> {
+  return dueUserIds(deps.db, deps.now(), page)
 }
 
 /** Users synced at once by default (see README "Capacity" for the measurements behind it). */
@@ -39,7 +33,12 @@ export async function syncAll(
           return await syncUser(deps, id, trigger)
         } catch (error) {
           deps.log.error('sync_user_crashed', { user: id, error: String(error) })
-          return { user: id, status: 'error', summary: emptySummary(), error: String(error) } satisfies RunReport
+          return {
+            user: id,
+            status: 'error',
+            summary: emptySummary(),
+            error: String(error),
+          } satisfies RunReport
         }
       }),
     ),

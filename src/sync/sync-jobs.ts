@@ -1,8 +1,8 @@
 /** Sync jobs on a queue: the schedule enqueues one message per due user, the consumer runs syncUser for each and says which to retry. */
 import pLimit from 'p-limit'
 import { z } from 'zod'
+import { InputError } from '../core/input-error.ts'
 import type { Deps } from '../deps.ts'
-import { InputError } from '../sources/source-types.ts'
 import { dueUsers } from './sync-all.ts'
 import { syncUser } from './sync-user.ts'
 

@@ -1,36 +1,47 @@
 /** One run for one user: pull entries → bucket per local day → plan against the ledger → push to Exist → settle the ledger. */
-import { and, eq, inArray } from 'drizzle-orm'
-import { bucketMinutes, type TimeEntry } from '../bucketing/bucket-minutes.ts'
-import { localDateMinus, localWindow, overFetchStart, type LocalWindow } from '../bucketing/local-window.ts'
-import { atomically, type Statement } from '../db/database.ts'
-import { attributes, users } from '../db/schema.ts'
+
+import { disconnectSource } from '../accounts/disconnect.ts'
+import { existFor, RefreshRefused, refreshExistToken } from '../accounts/exist-session.ts'
+import { readerFor } from '../accounts/source-readers.ts'
+import { ApiError, SERVICE_LABEL } from '../clients/api-client.ts'
+import type { ExistClient } from '../clients/exist/exist-client.ts'
+import { pushWrites } from '../clients/exist/push-writes.ts'
+import { bucketMinutes, type TimeEntry } from '../core/bucket-minutes.ts'
+import {
+  type LocalWindow,
+  localDateMinus,
+  localWindow,
+  overFetchStart,
+} from '../core/local-window.ts'
+import { planWrites, type Write } from '../core/plan-writes.ts'
+import type { SourceReader } from '../core/source-types.ts'
 import type { Deps } from '../deps.ts'
-import type { ExistClient } from '../exist/exist-client.ts'
-import { existFor, refreshExistToken, RefreshRefused, stopSyncing } from '../exist/exist-session.ts'
-import { pushWrites } from '../exist/push-writes.ts'
-import { ApiError, SERVICE_LABEL } from '../http/api-client.ts'
-import { loadLedger, markPending, purgeLedger, recordOutcome } from '../ledger/ledger-store.ts'
-import { planWrites, type Write } from '../planner/plan-writes.ts'
-import { readerFor } from '../sources/source-readers.ts'
-import type { SourceReader } from '../sources/source-types.ts'
-import { attributeRows, mappingRows } from '../users/attribute-store.ts'
-import { disconnectSource } from '../users/disconnect.ts'
-import { cachedProjects, replaceProjects } from '../users/project-cache.ts'
+import { attributeRows, mappingRows, markAttributesRefused } from '../store/attribute-store.ts'
+import { atomically, type Statement } from '../store/database.ts'
+import { loadLedger, markPending, purgeLedger, recordOutcome } from '../store/ledger-store.ts'
+import { cachedProjects, replaceProjects } from '../store/project-cache.ts'
+import {
+  emptySummary,
+  type RunReport,
+  type RunSummary,
+  recordRun,
+  type Trigger,
+} from '../store/run-store.ts'
 import {
   acquireLease,
   connectedSources,
   getUser,
   releaseLease,
+  setRetryAfter,
+  setTimezone,
+  stopSyncing,
   type User,
-} from '../users/user-store.ts'
+} from '../store/user-store.ts'
 import { checkDue, dailyCheck } from './exist-check.ts'
-import { emptySummary, recordRun, type RunReport, type RunSummary } from './run-store.ts'
 
 export const DAY_MS = 86_400_000
 /** A run that dies keeps its lease this long at most. */
 const LEASE_MS = 15 * 60_000
-
-export type Trigger = 'schedule' | 'cli' | 'web' | 'queue'
 
 /**
  * Syncs one user, holding their lease so no two runs (in any process) overlap.
@@ -46,14 +57,24 @@ export async function syncUser(
   const user = await getUser(deps.db, userId)
   const summary = emptySummary()
   if (!user.syncing) {
-    return { user: userId, status: 'skipped', summary, error: `Syncing is stopped: ${user.stoppedReason ?? 'unknown reason'}` }
+    return {
+      user: userId,
+      status: 'skipped',
+      summary,
+      error: `Syncing is stopped: ${user.stoppedReason ?? 'unknown reason'}`,
+    }
   }
   if (user.retryAfter && user.retryAfter.getTime() > startedAt) {
     const wait = `waiting for the API quota to reset (until ${user.retryAfter.toISOString()})`
     return { user: userId, status: 'skipped', summary, error: wait }
   }
   if (!(await acquireLease(deps.db, userId, startedAt, LEASE_MS))) {
-    return { user: userId, status: 'skipped', summary, error: 'Another run for this user is under way' }
+    return {
+      user: userId,
+      status: 'skipped',
+      summary,
+      error: 'Another run for this user is under way',
+    }
   }
 
   const attempt = async (u: User, s: RunSummary) => {
@@ -69,7 +90,8 @@ export async function syncUser(
       try {
         report = await attempt(user, current)
       } catch (error) {
-        if (!isExistAuth(error) || error instanceof RefreshRefused || user.existAuth !== 'oauth') throw error
+        if (!isExistAuth(error) || error instanceof RefreshRefused || user.existAuth !== 'oauth')
+          throw error
         // One refresh for OAuth users: a token revoked early (or expired) may still have a live refresh token.
         await refreshExistToken(deps, await getUser(deps.db, userId))
         current = { ...emptySummary(), requests: summary.requests }
@@ -87,7 +109,12 @@ export async function syncUser(
   } finally {
     if (!closed) await releaseLease(deps.db, userId)
   }
-  deps.log.info('sync_run', { user: userId, trigger, status: report.status, written: report.summary.written })
+  deps.log.info('sync_run', {
+    user: userId,
+    trigger,
+    status: report.status,
+    written: report.summary.written,
+  })
   const { purgeBefore: _, ...visible } = report
   return visible
 }
@@ -100,7 +127,12 @@ export interface RunContext {
   window(): Promise<LocalWindow>
 }
 
-async function openRun(deps: Deps, user: User, summary: RunSummary, trigger: Trigger): Promise<RunContext> {
+async function openRun(
+  deps: Deps,
+  user: User,
+  summary: RunSummary,
+  trigger: Trigger,
+): Promise<RunContext> {
   const exist = await existFor(deps, user)
   let window: LocalWindow | undefined
   return {
@@ -120,10 +152,7 @@ async function timezone(deps: Deps, user: User, exist: ExistClient): Promise<str
   if (deps.now() - user.timezoneCheckedAt.getTime() < DAY_MS) return user.timezone
   try {
     const profile = await exist.profile()
-    await deps.db
-      .update(users)
-      .set({ timezone: profile.timezone, timezoneCheckedAt: new Date(deps.now()) })
-      .where(eq(users.id, user.id))
+    await setTimezone(deps.db, user.id, profile.timezone, deps.now())
     return profile.timezone
   } catch (error) {
     if (error instanceof ApiError && error.kind !== 'auth') return user.timezone
@@ -166,7 +195,11 @@ async function runSync(deps: Deps, ctx: RunContext): Promise<ClosingReport> {
     )
     summary.requests.exist = (summary.requests.exist ?? 0) + pushed.requests
     for (const w of pushed.confirmed) summary.written[w.op]++
-    summary.refused = pushed.refused.map((r) => ({ attribute: r.write.attribute, date: r.write.date, error: r.error }))
+    summary.refused = pushed.refused.map((r) => ({
+      attribute: r.write.attribute,
+      date: r.write.date,
+      error: r.error,
+    }))
     summary.pending = pushed.refused.length + pushed.unknown.length + pushed.unsent.length
     await markRefusedAttributes(deps, user.id, pushed.refused)
     if (pushed.stoppedBy) {
@@ -198,12 +231,21 @@ async function pullEntries(
       if (!conn.projectsRefreshedAt || deps.now() - conn.projectsRefreshedAt.getTime() >= DAY_MS) {
         const refresher = await readerFor(deps, conn)
         readers.push(refresher)
-        await atomically(deps.db, replaceProjects(deps.db, user.id, await refresher.account(), deps.now()))
+        await atomically(
+          deps.db,
+          replaceProjects(deps.db, user.id, await refresher.account(), deps.now()),
+        )
       }
-      const mapped = new Set(maps.filter((m) => m.project.startsWith(`${conn.source}:`)).map((m) => m.project))
+      const mapped = new Set(
+        maps.filter((m) => m.project.startsWith(`${conn.source}:`)).map((m) => m.project),
+      )
       if (mapped.size > 0) {
         const workspaceIds = [
-          ...new Set((await cachedProjects(deps.db, user.id, conn.source)).filter((p) => mapped.has(p.project)).map((p) => p.workspaceId)),
+          ...new Set(
+            (await cachedProjects(deps.db, user.id, conn.source))
+              .filter((p) => mapped.has(p.project))
+              .map((p) => p.workspaceId),
+          ),
         ]
         const reader = await readerFor(deps, conn, workspaceIds)
         readers.push(reader)
@@ -230,33 +272,35 @@ async function pullEntries(
 }
 
 /** Another service took the attribute: stop writing to it (no tug of war) until the user maps it again. */
-async function markRefusedAttributes(deps: Deps, userId: number, refused: { write: Write; code: string; error: string }[]) {
-  const lost = [...new Set(refused.filter((r) => r.code === 'unauthorised').map((r) => r.write.attribute))]
+async function markRefusedAttributes(
+  deps: Deps,
+  userId: number,
+  refused: { write: Write; code: string; error: string }[],
+) {
+  const lost = [
+    ...new Set(refused.filter((r) => r.code === 'unauthorised').map((r) => r.write.attribute)),
+  ]
   if (lost.length === 0) return
-  await deps.db
-    .update(attributes)
-    .set({
-      status: 'refused',
-      error: 'Exist says another service now owns this attribute; map it again to take it back',
-      updatedAt: new Date(deps.now()),
-    })
-    .where(and(eq(attributes.userId, userId), inArray(attributes.attribute, lost)))
+  const error = 'Exist says another service now owns this attribute; map it again to take it back'
+  await markAttributesRefused(deps.db, userId, lost, error, deps.now())
 }
 
 /** A quota or rate-limit answer: remember when the API said to come back. */
 async function deferUser(deps: Deps, userId: number, error: ApiError) {
   if (error.retryAfterMs === undefined) return
-  await deps.db
-    .update(users)
-    .set({ retryAfter: new Date(deps.now() + error.retryAfterMs) })
-    .where(eq(users.id, userId))
+  await setRetryAfter(deps.db, userId, deps.now() + error.retryAfterMs)
 }
 
-async function failedRun(deps: Deps, user: User, summary: RunSummary, error: unknown): Promise<RunReport> {
+async function failedRun(
+  deps: Deps,
+  user: User,
+  summary: RunSummary,
+  error: unknown,
+): Promise<RunReport> {
   if (error instanceof ApiError) {
     if (error.service === 'exist' && error.kind === 'auth') {
       const reason = `Exist refused the saved token${error.status ? ` (HTTP ${error.status})` : ''}; sign in again`
-      await stopSyncing(deps, user.id, reason)
+      await stopSyncing(deps.db, user.id, reason, deps.now())
       return { user: user.id, status: 'stopped', summary, error: reason }
     }
     if (error.isTransient) {
@@ -266,7 +310,12 @@ async function failedRun(deps: Deps, user: User, summary: RunSummary, error: unk
     return { user: user.id, status: 'error', summary, error: error.message }
   }
   deps.log.error('sync_failed', { user: user.id, error: String(error) })
-  return { user: user.id, status: 'error', summary, error: error instanceof Error ? error.message : String(error) }
+  return {
+    user: user.id,
+    status: 'error',
+    summary,
+    error: error instanceof Error ? error.message : String(error),
+  }
 }
 
 function isExistAuth(error: unknown): error is ApiError {

@@ -1,32 +1,43 @@
 /** Zero Out: set every mapped attribute to 0 on every window day, clear the ledger, then sync so every day is re-sent. */
-import { eq } from 'drizzle-orm'
-import { atomically } from '../db/database.ts'
-import { userData } from '../db/schema.ts'
+
+import { pushWrites } from '../clients/exist/push-writes.ts'
+import type { Write } from '../core/plan-writes.ts'
 import type { Deps } from '../deps.ts'
-import { pushWrites } from '../exist/push-writes.ts'
-import { markPending, recordOutcome } from '../ledger/ledger-store.ts'
-import type { Write } from '../planner/plan-writes.ts'
-import { attributeRows, mappingRows } from '../users/attribute-store.ts'
-import type { RunReport } from './run-store.ts'
-import { syncUser, type Trigger } from './sync-user.ts'
+import { attributeRows, mappingRows } from '../store/attribute-store.ts'
+import { atomically } from '../store/database.ts'
+import { clearLedger, markPending, recordOutcome } from '../store/ledger-store.ts'
+import type { RunReport, Trigger } from '../store/run-store.ts'
+import { syncUser } from './sync-user.ts'
 
 export interface ZeroOutReport extends RunReport {
   zeroed: number
 }
 
-export async function zeroOut(deps: Deps, userId: number, trigger: Trigger): Promise<ZeroOutReport> {
+export async function zeroOut(
+  deps: Deps,
+  userId: number,
+  trigger: Trigger,
+): Promise<ZeroOutReport> {
   let zeroed = 0
   const report = await syncUser(deps, userId, trigger, async (ctx) => {
     const { db } = deps
     const window = await ctx.window()
     const mapped = new Set((await mappingRows(db, userId)).map((m) => m.attribute))
-    const names = (await attributeRows(db, userId)).filter((a) => a.status === 'owned' && mapped.has(a.attribute))
+    const names = (await attributeRows(db, userId)).filter(
+      (a) => a.status === 'owned' && mapped.has(a.attribute),
+    )
     const writes: Write[] = names.flatMap((a) =>
-      window.dates.map((date) => ({ op: 'update' as const, attribute: a.attribute, date, value: 0, target: 0 })),
+      window.dates.map((date) => ({
+        op: 'update' as const,
+        attribute: a.attribute,
+        date,
+        value: 0,
+        target: 0,
+      })),
     )
     // Clearing the ledger and recording the zeros as pending is one step: if a zero is lost,
     // the sync below settles that day with an absolute update instead of an increment.
-    await atomically(db, [db.delete(userData).where(eq(userData.userId, userId)), ...markPending(db, userId, writes, deps.now())])
+    await atomically(db, [clearLedger(db, userId), ...markPending(db, userId, writes, deps.now())])
     const pushed = await pushWrites(ctx.exist, writes, (outcome) =>
       atomically(db, recordOutcome(db, userId, outcome, deps.now())),
     )

@@ -41,7 +41,15 @@ describe('npm run bench', { timeout: 120_000 }, () => {
   })
 
   it('prints exactly one JSON object with three passes and exits 0 when every value is right', async () => {
-    const { code, stdout, stderr } = await bench(['--users', '12', '--latency-ms', '5', '--concurrency', '4', '--json'])
+    const { code, stdout, stderr } = await bench([
+      '--users',
+      '12',
+      '--latency-ms',
+      '5',
+      '--concurrency',
+      '4',
+      '--json',
+    ])
     expect(stderr).toBe('')
     expect(code).toBe(0)
     const result = Result.parse(JSON.parse(stdout))
@@ -59,7 +67,14 @@ describe('npm run bench', { timeout: 120_000 }, () => {
   })
 
   it('exits non-zero and names the difference when Exist no longer holds the truth', async () => {
-    const { code, stdout, stderr } = await bench(['--users', '3', '--latency-ms', '0', '--json', '--tamper'])
+    const { code, stdout, stderr } = await bench([
+      '--users',
+      '3',
+      '--latency-ms',
+      '0',
+      '--json',
+      '--tamper',
+    ])
     expect(code).toBe(1)
     expect(stderr).toMatch(/after the steady pass 1 users differ from the truth/)
     Result.parse(JSON.parse(stdout))

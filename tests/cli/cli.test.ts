@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { FakeClockify, FakeExist, FakeToggl, serveFake, type ServedFake } from '../fakes/index.ts'
+import { FakeClockify, FakeExist, FakeToggl, type ServedFake, serveFake } from '../fakes/index.ts'
 import { TEST_SECRET } from '../helpers/harness.ts'
 
 const run = promisify(execFile)
@@ -16,8 +16,16 @@ const CLI = join(ROOT, 'dist/cli.js')
 describe('CLI', { timeout: 60_000 }, () => {
   const toggl = new FakeToggl()
   const exist = new FakeExist()
-  const togglUser = toggl.addUser({ token: 'cli-toggl-token-0001', timezone: 'Europe/Berlin', fullname: 'Dana' })
-  const existUser = exist.addUser({ token: 'cli-exist-token-0001', username: 'dana', timezone: 'Europe/Berlin' })
+  const togglUser = toggl.addUser({
+    token: 'cli-toggl-token-0001',
+    timezone: 'Europe/Berlin',
+    fullname: 'Dana',
+  })
+  const existUser = exist.addUser({
+    token: 'cli-exist-token-0001',
+    username: 'dana',
+    timezone: 'Europe/Berlin',
+  })
   const work = toggl.addProject(togglUser, { name: 'Work' })
   const fun = toggl.addProject(togglUser, { name: 'Games' })
   const clockify = new FakeClockify()
@@ -32,7 +40,11 @@ describe('CLI', { timeout: 60_000 }, () => {
   beforeAll(async () => {
     // The bundle is what `npm run cli` runs; build it from the current source (npm test does too).
     await run(NODE, [join(ROOT, 'scripts/build.mjs')], { cwd: ROOT })
-    servers = await Promise.all([serveFake(toggl.fetch), serveFake(exist.fetch), serveFake(clockify.fetch)])
+    servers = await Promise.all([
+      serveFake(toggl.fetch),
+      serveFake(exist.fetch),
+      serveFake(clockify.fetch),
+    ])
     dir = mkdtempSync(join(tmpdir(), 'timebridge-cli-'))
     env = {
       ...process.env,
@@ -44,7 +56,11 @@ describe('CLI', { timeout: 60_000 }, () => {
     }
     const start = Date.now() - 26 * 3_600_000
     toggl.addEntry(togglUser, { projectId: work.id, start, stop: start + 90 * 60_000 })
-    toggl.addEntry(togglUser, { projectId: fun.id, start: start + 3 * 3_600_000, stop: start + 4 * 3_600_000 })
+    toggl.addEntry(togglUser, {
+      projectId: fun.id,
+      start: start + 3 * 3_600_000,
+      stop: start + 4 * 3_600_000,
+    })
   })
   afterAll(async () => {
     await Promise.all(servers.map((s) => s.close()))
@@ -53,10 +69,18 @@ describe('CLI', { timeout: 60_000 }, () => {
     for (const token of tokens) expect(all).not.toContain(token)
   })
 
-  async function cli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; npm?: boolean } = {}) {
-    const [file, argv] = opts.npm ? ['npm', ['run', '--silent', 'cli', '--', ...args]] : [NODE, [CLI, ...args]]
+  async function cli(
+    args: string[],
+    opts: { env?: NodeJS.ProcessEnv; cwd?: string; npm?: boolean } = {},
+  ) {
+    const [file, argv] = opts.npm
+      ? ['npm', ['run', '--silent', 'cli', '--', ...args]]
+      : [NODE, [CLI, ...args]]
     try {
-      const { stdout, stderr } = await run(file, argv, { env: opts.env ?? env, cwd: opts.cwd ?? ROOT })
+      const { stdout, stderr } = await run(file, argv, {
+        env: opts.env ?? env,
+        cwd: opts.cwd ?? ROOT,
+      })
       all += stdout + stderr
       return { code: 0, stdout, stderr }
     } catch (error) {
@@ -79,25 +103,54 @@ describe('CLI', { timeout: 60_000 }, () => {
   }
 
   it('refuses a bad token before storing anything', async () => {
-    oneLineError(await cli(['connect', '--exist-token', 'not-the-right-token', '--json']), /Exist refused this token/)
     oneLineError(
-      await cli(['connect', '--exist-token', existUser.token, '--toggl-token', 'wrong-toggl-token-00']),
+      await cli(['connect', '--exist-token', 'not-the-right-token', '--json']),
+      /Exist refused this token/,
+    )
+    oneLineError(
+      await cli([
+        'connect',
+        '--exist-token',
+        existUser.token,
+        '--toggl-token',
+        'wrong-toggl-token-00',
+      ]),
       /Toggl Track refused this token/,
     )
     expect(await json(['status'])).toEqual({ users: [] })
   })
 
   it('connects, lists projects, maps, syncs and reports status through npm run cli', async () => {
-    const r = await cli(['connect', '--exist-token', existUser.token, '--toggl-token', togglUser.token, '--json'], { npm: true })
+    const r = await cli(
+      ['connect', '--exist-token', existUser.token, '--toggl-token', togglUser.token, '--json'],
+      { npm: true },
+    )
     expect(r.code).toBe(0)
     const connected = JSON.parse(r.stdout)
-    expect(connected).toMatchObject({ user: 1, exist_username: 'dana', timezone: 'Europe/Berlin', created: true })
+    expect(connected).toMatchObject({
+      user: 1,
+      exist_username: 'dana',
+      timezone: 'Europe/Berlin',
+      created: true,
+    })
 
     const projects = await json(['projects', '--user', '1'])
     expect(projects).toEqual(
-      expect.arrayContaining([expect.objectContaining({ project: `toggl:${work.id}`, name: 'Work', attribute: null })]),
+      expect.arrayContaining([
+        expect.objectContaining({ project: `toggl:${work.id}`, name: 'Work', attribute: null }),
+      ]),
     )
-    expect(await json(['map', '--user', '1', '--project', `toggl:${work.id}`, '--attribute', 'productive_min'])).toMatchObject({
+    expect(
+      await json([
+        'map',
+        '--user',
+        '1',
+        '--project',
+        `toggl:${work.id}`,
+        '--attribute',
+        'productive_min',
+      ]),
+    ).toMatchObject({
       project: `toggl:${work.id}`,
       attribute: 'productive_min',
     })
@@ -106,7 +159,10 @@ describe('CLI', { timeout: 60_000 }, () => {
     const sync = await json(['sync'])
     expect(sync.users).toHaveLength(1)
     expect(sync.users[0]).toMatchObject({ user: 1, status: 'ok', summary: { read: { toggl: 2 } } })
-    const total = [...(existUser.values.get('productive_min')?.values() ?? [])].reduce((a, b) => a + b, 0)
+    const total = [...(existUser.values.get('productive_min')?.values() ?? [])].reduce(
+      (a, b) => a + b,
+      0,
+    )
     expect(total).toBe(90)
 
     const status = await json(['status', '--user', '1'])
@@ -116,9 +172,14 @@ describe('CLI', { timeout: 60_000 }, () => {
       timezone: 'Europe/Berlin',
       syncing: true,
       sources: expect.arrayContaining([{ source: 'toggl', connected: true, reason: null }]),
-      mappings: expect.arrayContaining([{ project: `toggl:${work.id}`, attribute: 'productive_min' }]),
+      mappings: expect.arrayContaining([
+        { project: `toggl:${work.id}`, attribute: 'productive_min' },
+      ]),
     })
-    expect(status.users[0].runs[0]).toMatchObject({ status: 'ok', summary: { written: { increment: 0, update: 28 } } })
+    expect(status.users[0].runs[0]).toMatchObject({
+      status: 'ok',
+      summary: { written: { increment: 0, update: 28 } },
+    })
 
     const text = await cli(['sync', '--user', '1'])
     expect(text.stdout).toMatch(/^user 1: ok; read 2 toggl entries; wrote 0 increments, 0 updates/)
@@ -139,13 +200,22 @@ describe('CLI', { timeout: 60_000 }, () => {
       lost: [],
       unreadable: [],
     })
-    expect(exist.requests.map((r) => r.path)).toEqual(['/api/2/attributes/with-values/', '/api/2/attributes/owned/'])
+    expect(exist.requests.map((r) => r.path)).toEqual([
+      '/api/2/attributes/with-values/',
+      '/api/2/attributes/owned/',
+    ])
     const text = await cli(['check', '--user', '1'])
-    expect(text.stdout).toContain(`productive_min ${date}: Exist shows 30 min, Timebridge sent 90 min`)
+    expect(text.stdout).toContain(
+      `productive_min ${date}: Exist shows 30 min, Timebridge sent 90 min`,
+    )
 
     exist.resetLog()
     const repaired = await json(['repair', '--user', '1'])
-    expect(repaired).toMatchObject({ user: 1, status: 'ok', repaired: [{ attribute: 'productive_min', date, value: 90 }] })
+    expect(repaired).toMatchObject({
+      user: 1,
+      status: 'ok',
+      repaired: [{ attribute: 'productive_min', date, value: 90 }],
+    })
     expect(exist.writes().map((r) => [r.path, r.body])).toEqual([
       ['/api/2/attributes/update/', [{ name: 'productive_min', date, value: 90 }]],
     ])
@@ -156,13 +226,34 @@ describe('CLI', { timeout: 60_000 }, () => {
   })
 
   it('connects a Clockify key, refusing a region without a key', async () => {
-    oneLineError(await cli(['connect', '--exist-token', existUser.token, '--clockify-region', 'eu']), /--clockify-region needs --clockify-key/)
     oneLineError(
-      await cli(['connect', '--exist-token', existUser.token, '--clockify-key', clockifyUser.key, '--clockify-region', 'moon']),
+      await cli(['connect', '--exist-token', existUser.token, '--clockify-region', 'eu']),
+      /--clockify-region needs --clockify-key/,
+    )
+    oneLineError(
+      await cli([
+        'connect',
+        '--exist-token',
+        existUser.token,
+        '--clockify-key',
+        clockifyUser.key,
+        '--clockify-region',
+        'moon',
+      ]),
       /Clockify region "moon" must be one of/,
     )
-    const r = await json(['connect', '--exist-token', existUser.token, '--clockify-key', clockifyUser.key])
-    expect(r).toMatchObject({ user: 1, created: false, sources: [{ source: 'clockify', projects: 1 }] })
+    const r = await json([
+      'connect',
+      '--exist-token',
+      existUser.token,
+      '--clockify-key',
+      clockifyUser.key,
+    ])
+    expect(r).toMatchObject({
+      user: 1,
+      created: false,
+      sources: [{ source: 'clockify', projects: 1 }],
+    })
     const projects = await json(['projects', '--user', '1'])
     expect(projects.map((p: { project: string }) => p.project)).toContain(`clockify:${reading.id}`)
     expect(projects.map((p: { project: string }) => p.project)).toContain(`toggl:${work.id}`)
@@ -171,14 +262,28 @@ describe('CLI', { timeout: 60_000 }, () => {
   it('explains bad input in one line and exits non-zero', async () => {
     oneLineError(await cli(['status', '--user', '42']), /No user 42/)
     oneLineError(await cli(['status', '--user', 'abc']), /--user must be a user id/)
-    oneLineError(await cli(['map', '--user', '1', '--project', 'toggl:1', '--attribute', 'tv_min']), /Unknown project "toggl:1"/)
     oneLineError(
-      await cli(['map', '--user', '1', '--project', `toggl:${work.id}`, '--attribute', 'sleep_quality']),
+      await cli(['map', '--user', '1', '--project', 'toggl:1', '--attribute', 'tv_min']),
+      /Unknown project "toggl:1"/,
+    )
+    oneLineError(
+      await cli([
+        'map',
+        '--user',
+        '1',
+        '--project',
+        `toggl:${work.id}`,
+        '--attribute',
+        'sleep_quality',
+      ]),
       /Unknown attribute "sleep_quality"/,
     )
     oneLineError(await cli(['sync', '--usr', '1']), /Unknown option '--usr'/)
     oneLineError(await cli(['frobnicate']), /unknown command "frobnicate"/)
-    oneLineError(await cli(['disconnect', '--user', '1', '--source', 'harvest']), /--source must be toggl or clockify/)
+    oneLineError(
+      await cli(['disconnect', '--user', '1', '--source', 'harvest']),
+      /--source must be toggl or clockify/,
+    )
     oneLineError(await cli(['status'], { env: { ...env, PORT: 'eighty' } }), /Invalid PORT/)
   })
 
@@ -186,8 +291,15 @@ describe('CLI', { timeout: 60_000 }, () => {
     const zero = await json(['zero-out', '--user', '1'])
     expect(zero).toMatchObject({ user: 1, status: 'ok', zeroed: 28 })
     expect((await json(['purge'])).users).toBe(1)
-    expect(await json(['disconnect', '--user', '1', '--source', 'clockify'])).toMatchObject({ source: 'clockify', released: [] })
-    expect((await json(['status', '--user', '1'])).users[0].sources).toContainEqual({ source: 'clockify', connected: false, reason: null })
+    expect(await json(['disconnect', '--user', '1', '--source', 'clockify'])).toMatchObject({
+      source: 'clockify',
+      released: [],
+    })
+    expect((await json(['status', '--user', '1'])).users[0].sources).toContainEqual({
+      source: 'clockify',
+      connected: false,
+      reason: null,
+    })
     const gone = await json(['disconnect', '--user', '1'])
     expect(gone.released.sort()).toEqual(['gaming_min', 'productive_min'])
     expect(await json(['status'])).toEqual({ users: [] })

@@ -1,13 +1,13 @@
 /** Every multi-row insert stays within D1's 100 bound parameters per statement. */
 import { sql } from 'drizzle-orm'
 import { afterAll, describe, expect, it } from 'vitest'
-import { D1_MAX_PARAMS, type Statement } from '../../src/db/database.ts'
-import { openSqlite } from '../../src/db/open-sqlite.ts'
-import { users } from '../../src/db/schema.ts'
-import { markPending } from '../../src/ledger/ledger-store.ts'
-import type { Write } from '../../src/planner/plan-writes.ts'
-import type { SourceAccount } from '../../src/sources/source-types.ts'
-import { replaceProjects } from '../../src/users/project-cache.ts'
+import type { Write } from '../../src/core/plan-writes.ts'
+import type { SourceAccount } from '../../src/core/source-types.ts'
+import { openSqlite } from '../../src/entry/open-sqlite.ts'
+import { D1_MAX_PARAMS, type Statement } from '../../src/store/database.ts'
+import { markPending } from '../../src/store/ledger-store.ts'
+import { replaceProjects } from '../../src/store/project-cache.ts'
+import { users } from '../../src/store/schema.ts'
 
 /** D1 refuses statements binding over 100 parameters; the multi-row inserts must stay under it. */
 describe('statements stay within D1 bound-parameter limit', () => {

@@ -5,11 +5,11 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { eq } from 'drizzle-orm'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import { type Browser, chromium, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import * as schema from '../../src/db/schema.ts'
+import * as schema from '../../src/store/schema.ts'
 import { loadSampleAccount, type SampleAccount } from '../fakes/sample-account.ts'
-import { startFakes, startWebServer, type Fakes, type WebServer } from '../helpers/web-stack.ts'
+import { type Fakes, startFakes, startWebServer, type WebServer } from '../helpers/web-stack.ts'
 
 const SHOTS = join(process.cwd(), 'test-results', 'screenshots')
 const CHROMIUM_ARGS = [
@@ -248,7 +248,9 @@ describe('web UI in Chromium', { timeout: 30_000 }, () => {
       '/api/2/attributes/with-values/',
       '/api/2/attributes/owned/',
     ])
-    const marked = page.locator(`figure.chart[data-attribute="productive_min"] g.day[data-date="${day}"]`)
+    const marked = page.locator(
+      `figure.chart[data-attribute="productive_min"] g.day[data-date="${day}"]`,
+    )
     expect(await marked.getAttribute('class')).toBe('day drift')
     expect(await marked.getAttribute('data-value')).toBe(String(sent + 35))
     expect((await marked.locator('text.value').textContent())?.trim()).toBe(`${sent + 35} min ≠`)

@@ -1,7 +1,7 @@
 /** Self-test of the Toggl and Exist fakes over loopback HTTP, so product tests can trust them. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { FakeExist, FakeToggl, serveFake } from '../fakes/index.js'
 import type { FakeExistUser, FakeTogglUser, ServedFake } from '../fakes/index.js'
+import { FakeExist, FakeToggl, serveFake } from '../fakes/index.js'
 
 const T0 = Date.parse('2026-03-10T12:00:00Z')
 let now = T0
@@ -342,14 +342,27 @@ describe('FakeExist', () => {
         headers: { 'Content-Type': 'application/json' },
         body: JSON.stringify(body),
       })
-    expect((await control('values', { attribute: 'tv_min', date: '2026-03-09', value: 95 })).status).toBe(200)
-    expect((await control('values', { attribute: 'tv_min', date: '9 March', value: 95 })).status).toBe(400)
-    expect((await control('values', { attribute: 'nope', date: '2026-03-09', value: 1 })).status).toBe(404)
+    expect(
+      (await control('values', { attribute: 'tv_min', date: '2026-03-09', value: 95 })).status,
+    ).toBe(200)
+    expect(
+      (await control('values', { attribute: 'tv_min', date: '9 March', value: 95 })).status,
+    ).toBe(400)
+    expect(
+      (await control('values', { attribute: 'nope', date: '2026-03-09', value: 1 })).status,
+    ).toBe(404)
     expect(exist.value(user, 'tv_min', '2026-03-09')).toBe(95)
 
-    type Page = { count: number; next: string | null; results: { name: string; values: unknown[] }[] }
+    type Page = {
+      count: number
+      next: string | null
+      results: { name: string; values: unknown[] }[]
+    }
     const first = (await (
-      await call('GET', '/attributes/with-values/?attributes=tv_min,gaming_min&days=2&date_max=2026-03-10&limit=1')
+      await call(
+        'GET',
+        '/attributes/with-values/?attributes=tv_min,gaming_min&days=2&date_max=2026-03-10&limit=1',
+      )
     ).json()) as Page
     expect(first.count).toBe(2)
     expect(first.results.map((r) => r.name)).toEqual(['tv_min'])
@@ -365,11 +378,16 @@ describe('FakeExist', () => {
     expect(second.next).toBeNull()
 
     const owned = async () =>
-      ((await (await call('GET', '/attributes/owned/')).json()) as Page).results.map((r) => r.name).sort()
+      ((await (await call('GET', '/attributes/owned/')).json()) as Page).results
+        .map((r) => r.name)
+        .sort()
     expect(await owned()).toEqual(['gaming_min', 'tv_min'])
     expect((await control('owner', { attribute: 'tv_min', owner: RESCUETIME })).status).toBe(200)
     expect(await owned()).toEqual(['gaming_min'])
-    expect((await post('/attributes/update/', [{ name: 'tv_min', date: '2026-03-09', value: 1 }])).status).toBe(202)
+    expect(
+      (await post('/attributes/update/', [{ name: 'tv_min', date: '2026-03-09', value: 1 }]))
+        .status,
+    ).toBe(202)
     expect((await control('owner', { attribute: 'tv_min', owner: 'self' })).status).toBe(200)
     expect(await owned()).toEqual(['gaming_min', 'tv_min'])
     expect((await control('owner', { attribute: 'tv_min', owner: 42 })).status).toBe(400)

@@ -57,11 +57,17 @@ export class FakeClockify {
   readonly app = new Hono<Env>()
   readonly users: FakeClockifyUser[] = []
   readonly requests: FakeClockifyRequest[] = []
-  readonly fetch = (req: Request, env?: unknown): Response | Promise<Response> => this.app.fetch(req, env as object | undefined)
+  readonly fetch = (req: Request, env?: unknown): Response | Promise<Response> =>
+    this.app.fetch(req, env as object | undefined)
   private readonly now: () => number
   private readonly perWorkspaceHour: number
   private readonly usage = new Map<string, { hour: number; used: number }>()
-  private readonly faults: { remaining: number; status: number; body: unknown; headers: Record<string, string> }[] = []
+  private readonly faults: {
+    remaining: number
+    status: number
+    body: unknown
+    headers: Record<string, string>
+  }[] = []
 
   /** `perWorkspaceHour`: requests per workspace per clock hour (the free plan allows 30). */
   constructor(opts: { now?: () => number; perWorkspaceHour?: number } = {}) {
@@ -70,7 +76,12 @@ export class FakeClockify {
     this.routes()
   }
 
-  addUser(u: { key: string; name?: string; region?: FakeClockifyRegion; timeZone?: string }): FakeClockifyUser {
+  addUser(u: {
+    key: string
+    name?: string
+    region?: FakeClockifyRegion
+    timeZone?: string
+  }): FakeClockifyUser {
     const user: FakeClockifyUser = {
       id: objectId(),
       key: u.key,
@@ -94,7 +105,16 @@ export class FakeClockify {
     return id
   }
 
-  addProject(user: FakeClockifyUser, p: { name: string; workspaceId?: string; clientName?: string; color?: string; archived?: boolean }) {
+  addProject(
+    user: FakeClockifyUser,
+    p: {
+      name: string
+      workspaceId?: string
+      clientName?: string
+      color?: string
+      archived?: boolean
+    },
+  ) {
     const project: FakeClockifyProject = {
       id: objectId(),
       workspaceId: p.workspaceId ?? user.workspaces[0]!.id,
@@ -109,7 +129,13 @@ export class FakeClockify {
 
   addEntry(
     user: FakeClockifyUser,
-    e: { projectId: string | null; start: string | number; end: string | number | null; type?: FakeClockifyEntry['type']; workspaceId?: string },
+    e: {
+      projectId: string | null
+      start: string | number
+      end: string | number | null
+      type?: FakeClockifyEntry['type']
+      workspaceId?: string
+    },
   ): FakeClockifyEntry {
     const project = user.projects.find((p) => p.id === e.projectId)
     const entry: FakeClockifyEntry = {
@@ -125,12 +151,23 @@ export class FakeClockify {
     return entry
   }
 
-  editEntry(user: FakeClockifyUser, id: string, patch: { projectId?: string | null; start?: string | number; end?: string | number | null }) {
+  editEntry(
+    user: FakeClockifyUser,
+    id: string,
+    patch: { projectId?: string | null; start?: string | number; end?: string | number | null },
+  ) {
     const entry = user.entries.find((e) => e.id === id)
     if (!entry) throw new Error(`FakeClockify: unknown entry ${id}`)
     if (patch.projectId !== undefined) entry.projectId = patch.projectId
-    if (patch.start !== undefined) entry.start = typeof patch.start === 'number' ? patch.start : Date.parse(patch.start)
-    if (patch.end !== undefined) entry.end = patch.end === null ? null : typeof patch.end === 'number' ? patch.end : Date.parse(patch.end)
+    if (patch.start !== undefined)
+      entry.start = typeof patch.start === 'number' ? patch.start : Date.parse(patch.start)
+    if (patch.end !== undefined)
+      entry.end =
+        patch.end === null
+          ? null
+          : typeof patch.end === 'number'
+            ? patch.end
+            : Date.parse(patch.end)
   }
 
   /** Clockify deletes entries outright: they simply vanish from lists. */
@@ -143,7 +180,12 @@ export class FakeClockify {
   }
 
   /** The next n authenticated requests answer `status` (e.g. 429, 500). */
-  failNext(n: number, status: number, body: unknown = { message: 'Too many requests', code: 429 }, headers: Record<string, string> = {}) {
+  failNext(
+    n: number,
+    status: number,
+    body: unknown = { message: 'Too many requests', code: 429 },
+    headers: Record<string, string> = {},
+  ) {
     this.faults.push({ remaining: n, status, body, headers })
   }
 
@@ -155,7 +197,13 @@ export class FakeClockify {
     const app = this.app
     app.use('*', async (c, next) => {
       const host = c.req.header('X-Forwarded-Host') ?? new URL(c.req.url).host
-      const log: FakeClockifyRequest = { method: c.req.method, path: c.req.path, query: c.req.query(), status: 0, host }
+      const log: FakeClockifyRequest = {
+        method: c.req.method,
+        path: c.req.path,
+        query: c.req.query(),
+        status: 0,
+        host,
+      }
       this.requests.push(log)
       c.set('log', log)
       await next()
@@ -165,10 +213,15 @@ export class FakeClockify {
     app.use('/api/v1/*', async (c, next) => {
       const key = c.req.header('X-Api-Key')
       const host = c.get('log').host
-      const region = (/^(euc1|use2|euw2|apse2)\.clockify\.me$/.exec(host)?.[1] ?? 'global') as FakeClockifyRegion
+      const region = (/^(euc1|use2|euw2|apse2)\.clockify\.me$/.exec(host)?.[1] ??
+        'global') as FakeClockifyRegion
       // A key works only against its own region's host.
       const user = this.users.find((u) => u.key === key && !u.revoked && u.region === region)
-      if (!user) return c.json({ message: 'Full authentication is required to access this resource', code: 1000 }, 401)
+      if (!user)
+        return c.json(
+          { message: 'Full authentication is required to access this resource', code: 1000 },
+          401,
+        )
       c.set('user', user)
       c.get('log').userId = user.id
       const fault = this.faults[0]
@@ -178,12 +231,14 @@ export class FakeClockify {
       }
       const ws = /^\/api\/v1\/workspaces\/([^/]+)/.exec(c.req.path)?.[1]
       if (ws) {
-        if (!user.workspaces.some((w) => w.id === ws)) return c.json({ message: 'Access denied', code: 403 }, 403)
+        if (!user.workspaces.some((w) => w.id === ws))
+          return c.json({ message: 'Access denied', code: 403 }, 403)
         const hour = Math.floor(this.now() / HOUR_MS)
         const u = this.usage.get(ws)
         const counter = u && u.hour === hour ? u : { hour, used: 0 }
         this.usage.set(ws, counter)
-        if (++counter.used > this.perWorkspaceHour) return c.json({ message: 'Too many requests', code: 429 }, 429)
+        if (++counter.used > this.perWorkspaceHour)
+          return c.json({ message: 'Too many requests', code: 429 }, 429)
       }
       await next()
     })
@@ -199,13 +254,28 @@ export class FakeClockify {
         memberships: [],
         customFields: [],
         profilePicture: 'https://img.clockify.me/no-user-image.png',
-        settings: { timeZone: u.timeZone, weekStart: 'MONDAY', timeFormat: 'HOUR24', dateFormat: 'DD/MM/YYYY' },
+        settings: {
+          timeZone: u.timeZone,
+          weekStart: 'MONDAY',
+          timeFormat: 'HOUR24',
+          dateFormat: 'DD/MM/YYYY',
+        },
         status: 'ACTIVE',
       })
     })
 
     app.get('/api/v1/workspaces', (c) =>
-      c.json(c.get('user').workspaces.map((w) => ({ id: w.id, name: w.name, hourlyRate: { amount: 0, currency: 'USD' }, memberships: [], workspaceSettings: {}, imageUrl: '', featureSubscriptionType: null }))),
+      c.json(
+        c.get('user').workspaces.map((w) => ({
+          id: w.id,
+          name: w.name,
+          hourlyRate: { amount: 0, currency: 'USD' },
+          memberships: [],
+          workspaceSettings: {},
+          imageUrl: '',
+          featureSubscriptionType: null,
+        })),
+      ),
     )
 
     app.get('/api/v1/workspaces/:ws/projects', (c) => {
@@ -236,7 +306,8 @@ export class FakeClockify {
 
     app.get('/api/v1/workspaces/:ws/user/:uid/time-entries', (c) => {
       const user = c.get('user')
-      if (c.req.param('uid') !== user.id) return c.json({ message: 'Access denied', code: 403 }, 403)
+      if (c.req.param('uid') !== user.id)
+        return c.json({ message: 'Access denied', code: 403 }, 403)
       const q = c.req.query()
       const paging = page(q)
       if ('error' in paging) return c.json({ message: paging.error, code: 501 }, 400)
@@ -248,13 +319,19 @@ export class FakeClockify {
       }
       const start = bound(q.start)
       const end = bound(q.end)
-      if (start === null || end === null) return c.json({ message: 'Invalid date format', code: 501 }, 400)
+      if (start === null || end === null)
+        return c.json({ message: 'Invalid date format', code: 501 }, 400)
       const hydrated = q.hydrated === 'true'
       const list = user.entries
         .filter((e) => e.workspaceId === c.req.param('ws'))
         // Like the live API as reported: filtered on the entry's start.
-        .filter((e) => (start === undefined || e.start >= start) && (end === undefined || e.start <= end))
-        .filter((e) => q['in-progress'] === undefined || (e.end === null) === (q['in-progress'] === 'true'))
+        .filter(
+          (e) => (start === undefined || e.start >= start) && (end === undefined || e.start <= end),
+        )
+        .filter(
+          (e) =>
+            q['in-progress'] === undefined || (e.end === null) === (q['in-progress'] === 'true'),
+        )
         .sort((a, b) => b.start - a.start)
       return paged(c, list, paging, (e) => {
         const project = user.projects.find((p) => p.id === e.projectId)
@@ -276,7 +353,22 @@ export class FakeClockify {
             end: e.end === null ? null : iso(e.end),
             duration: e.end === null ? null : `PT${Math.round((e.end - e.start) / 1000)}S`,
           },
-          ...(hydrated ? { project: project ? { id: project.id, name: project.name, color: project.color, clientName: project.clientName, archived: project.archived } : null, task: null, tags: [], user: { id: user.id, name: user.name } } : {}),
+          ...(hydrated
+            ? {
+                project: project
+                  ? {
+                      id: project.id,
+                      name: project.name,
+                      color: project.color,
+                      clientName: project.clientName,
+                      archived: project.archived,
+                    }
+                  : null,
+                task: null,
+                tags: [],
+                user: { id: user.id, name: user.name },
+              }
+            : {}),
         }
       })
     })
@@ -289,11 +381,17 @@ function page(q: Record<string, string>): { page: number; size: number } | { err
   const p = q.page === undefined ? 1 : Number(q.page)
   const size = q['page-size'] === undefined ? 50 : Number(q['page-size'])
   if (!Number.isInteger(p) || p < 1) return { error: 'page must be a positive integer' }
-  if (!Number.isInteger(size) || size < 1 || size > 5000) return { error: 'page-size must be between 1 and 5000' }
+  if (!Number.isInteger(size) || size < 1 || size > 5000)
+    return { error: 'page-size must be between 1 and 5000' }
   return { page: p, size }
 }
 
-function paged<T>(c: { json: (body: unknown, status?: number, headers?: Record<string, string>) => Response }, list: T[], p: { page: number; size: number }, view: (t: T) => unknown) {
+function paged<T>(
+  c: { json: (body: unknown, status?: number, headers?: Record<string, string>) => Response },
+  list: T[],
+  p: { page: number; size: number },
+  view: (t: T) => unknown,
+) {
   const slice = list.slice((p.page - 1) * p.size, p.page * p.size)
   const last = p.page * p.size >= list.length
   return c.json(slice.map(view), 200, { 'Last-Page': String(last) })

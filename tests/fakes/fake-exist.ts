@@ -1,6 +1,7 @@
 /** In-memory Exist API v2 fake (ownership, writes, rate limit, fault injection) as a Hono app. */
-import { Hono } from 'hono'
+
 import type { Context } from 'hono'
+import { Hono } from 'hono'
 
 const HOUR_MS = 3_600_000
 const MAX_ITEMS = 35
@@ -270,7 +271,10 @@ export class FakeExist {
   /** A manual edit in the Exist app: no ownership check. */
   setValue(user: FakeExistUser, attr: string, date: string, v: number): void {
     let days = user.values.get(attr)
-    if (!days) user.values.set(attr, (days = new Map()))
+    if (!days) {
+      days = new Map()
+      user.values.set(attr, days)
+    }
     days.set(date, v)
   }
 
@@ -284,7 +288,12 @@ export class FakeExist {
   }
 
   /** Registers an OAuth client (as on exist.io/account/apps/). */
-  addOAuthClient(client: { clientId: string; clientSecret: string; name?: string; redirectUris?: string[] }): FakeOAuthClient {
+  addOAuthClient(client: {
+    clientId: string
+    clientSecret: string
+    name?: string
+    redirectUris?: string[]
+  }): FakeOAuthClient {
     const registered: FakeOAuthClient = { name: 'Test client', ...client }
     this.clients.push(registered)
     return registered
@@ -593,11 +602,14 @@ export class FakeExist {
    */
   private controlRoutes(): void {
     const app = this.app
-    const userOf = (c: Context<Env>) => this.users.find((u) => u.username === c.req.param('username'))
+    const userOf = (c: Context<Env>) =>
+      this.users.find((u) => u.username === c.req.param('username'))
     const body = async (c: Context<Env>): Promise<Record<string, unknown> | null> => {
       try {
         const parsed: unknown = await c.req.json()
-        return parsed !== null && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : null
+        return parsed !== null && typeof parsed === 'object'
+          ? (parsed as Record<string, unknown>)
+          : null
       } catch {
         return null
       }
@@ -607,8 +619,16 @@ export class FakeExist {
       const b = await body(c)
       if (!user) return c.json({ detail: 'No such user' }, 404)
       const { attribute, date, value } = b ?? {}
-      if (typeof attribute !== 'string' || typeof date !== 'string' || !isDate(date) || typeof value !== 'number') {
-        return c.json({ detail: 'Expected {"attribute", "date": "YYYY-MM-DD", "value": number}' }, 400)
+      if (
+        typeof attribute !== 'string' ||
+        typeof date !== 'string' ||
+        !isDate(date) ||
+        typeof value !== 'number'
+      ) {
+        return c.json(
+          { detail: 'Expected {"attribute", "date": "YYYY-MM-DD", "value": number}' },
+          400,
+        )
       }
       if (!user.attributes.has(attribute)) return c.json({ detail: 'No such attribute' }, 404)
       this.setValue(user, attribute, date, value)
@@ -652,11 +672,19 @@ export class FakeExist {
       if (q.redirect_uri && client.redirectUris && !client.redirectUris.includes(q.redirect_uri)) {
         return c.html(consentError('redirect_uri does not match the client'), 400)
       }
-      if (!q.redirect_uri && !client.redirectUris?.[0]) return c.html(consentError('redirect_uri missing'), 400)
+      if (!q.redirect_uri && !client.redirectUris?.[0])
+        return c.html(consentError('redirect_uri missing'), 400)
       const scopes = (q.scope ?? '').split(/[\s+]+/).filter(Boolean)
       const unknown = scopes.filter((sc) => !/^[a-z]+_(read|write)$/.test(sc))
-      if (scopes.length === 0 || unknown.length) return c.html(consentError(`Invalid scope: ${unknown.join(' ') || '(none)'}`), 400)
-      return c.html(consentPage(client, this.users.map((u) => u.username), q))
+      if (scopes.length === 0 || unknown.length)
+        return c.html(consentError(`Invalid scope: ${unknown.join(' ') || '(none)'}`), 400)
+      return c.html(
+        consentPage(
+          client,
+          this.users.map((u) => u.username),
+          q,
+        ),
+      )
     })
 
     app.post('/oauth2/authorize', async (c) => {
@@ -692,11 +720,15 @@ export class FakeExist {
     app.post('/oauth2/access_token', async (c) => {
       const type = c.req.header('Content-Type') ?? ''
       if (!/^application\/x-www-form-urlencoded\b/i.test(type)) {
-        return c.json({ error: 'invalid_request', error_description: 'form-encoded body expected' }, 400)
+        return c.json(
+          { error: 'invalid_request', error_description: 'form-encoded body expected' },
+          400,
+        )
       }
       const form = new URLSearchParams(await c.req.text())
       const client = this.clients.find(
-        (cl) => cl.clientId === form.get('client_id') && cl.clientSecret === form.get('client_secret'),
+        (cl) =>
+          cl.clientId === form.get('client_id') && cl.clientSecret === form.get('client_secret'),
       )
       if (!client) return c.json({ error: 'invalid_client' }, 401)
       const grantType = form.get('grant_type')
@@ -1033,7 +1065,9 @@ function zoned(ms: number, timeZone: string): { date: string; iso: string } {
 }
 
 function randomHex(bytes: number): string {
-  return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, '0')).join('')
+  return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) =>
+    b.toString(16).padStart(2, '0'),
+  ).join('')
 }
 
 function escapeHtml(text: string): string {
@@ -1045,7 +1079,11 @@ function consentError(message: string): string {
 }
 
 /** The fake's "Allow access" page: the scopes asked for, the account, Allow and Deny. */
-function consentPage(client: FakeOAuthClient, usernames: string[], q: Record<string, string>): string {
+function consentPage(
+  client: FakeOAuthClient,
+  usernames: string[],
+  q: Record<string, string>,
+): string {
   const hidden = ['client_id', 'redirect_uri', 'scope', 'state']
     .map((k) => `<input type="hidden" name="${k}" value="${escapeHtml(q[k] ?? '')}">`)
     .join('')

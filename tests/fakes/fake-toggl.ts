@@ -1,6 +1,7 @@
 /** In-memory Toggl Track API v9 fake (auth, 402 quota, time entries, projects) as a Hono app. */
-import { Hono } from 'hono'
+
 import type { Context } from 'hono'
+import { Hono } from 'hono'
 
 const HOUR_MS = 3_600_000
 const DAY_MS = 86_400_000

@@ -1,17 +1,12 @@
 /** Entry point for the Toggl and Exist HTTP fakes used by integration tests, demo and benchmark. */
-export { serveFake } from './serve-fake.js'
-export type { ServedFake } from './serve-fake.js'
-export { FakeToggl } from './fake-toggl.js'
+
 export type {
-  FakeTogglClient,
-  FakeTogglEntry,
-  FakeTogglOptions,
-  FakeTogglProject,
-  FakeTogglRequest,
-  FakeTogglUser,
-  FakeTogglWorkspace,
-} from './fake-toggl.js'
-export { EXIST_GROUPS, EXIST_TEMPLATES, FakeExist } from './fake-exist.js'
+  FakeClockifyEntry,
+  FakeClockifyProject,
+  FakeClockifyRegion,
+  FakeClockifyUser,
+} from './fake-clockify.js'
+export { FakeClockify } from './fake-clockify.js'
 export type {
   FakeAttribute,
   FakeExistGroup,
@@ -24,7 +19,18 @@ export type {
   FakeOAuthClient,
   FakeOAuthGrant,
 } from './fake-exist.js'
-export { FakeClockify } from './fake-clockify.js'
-export type { FakeClockifyEntry, FakeClockifyProject, FakeClockifyRegion, FakeClockifyUser } from './fake-clockify.js'
-export { loadSampleAccount, RESCUETIME } from './sample-account.js'
+export { EXIST_GROUPS, EXIST_TEMPLATES, FakeExist } from './fake-exist.js'
+export type {
+  FakeTogglClient,
+  FakeTogglEntry,
+  FakeTogglOptions,
+  FakeTogglProject,
+  FakeTogglRequest,
+  FakeTogglUser,
+  FakeTogglWorkspace,
+} from './fake-toggl.js'
+export { FakeToggl } from './fake-toggl.js'
 export type { SampleAccount, SampleOptions, SampleProjectKey } from './sample-account.js'
+export { loadSampleAccount, RESCUETIME } from './sample-account.js'
+export type { ServedFake } from './serve-fake.js'
+export { serveFake } from './serve-fake.js'

@@ -2,12 +2,19 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { parseEnv } from '../../src/config/env.ts'
-import { createSecretBox } from '../../src/crypto/secret-box.ts'
-import { openSqlite } from '../../src/db/open-sqlite.ts'
 import type { Deps } from '../../src/deps.ts'
-import { silentLogger } from '../../src/log.ts'
-import { FakeClockify, FakeExist, FakeToggl, serveFake, type FakeExistUser, type FakeTogglUser } from '../fakes/index.ts'
+import { openSqlite } from '../../src/entry/open-sqlite.ts'
+import { parseEnv } from '../../src/shared/env.ts'
+import { silentLogger } from '../../src/shared/log.ts'
+import { createSecretBox } from '../../src/shared/secret-box.ts'
+import {
+  FakeClockify,
+  FakeExist,
+  type FakeExistUser,
+  FakeToggl,
+  type FakeTogglUser,
+  serveFake,
+} from '../fakes/index.ts'
 
 export const TEST_SECRET = 'test-secret-key-0123456789abcdef0123456789abcdef'
 
@@ -24,8 +31,15 @@ export interface Harness {
   close(): Promise<void>
 }
 
-export async function createHarness(opts: { now?: string | number; env?: Record<string, string> } = {}): Promise<Harness> {
-  const clock = { now: typeof opts.now === 'string' ? Date.parse(opts.now) : (opts.now ?? Date.parse('2026-11-20T12:00:00Z')) }
+export async function createHarness(
+  opts: { now?: string | number; env?: Record<string, string> } = {},
+): Promise<Harness> {
+  const clock = {
+    now:
+      typeof opts.now === 'string'
+        ? Date.parse(opts.now)
+        : (opts.now ?? Date.parse('2026-11-20T12:00:00Z')),
+  }
   const toggl = new FakeToggl({ now: () => clock.now })
   const exist = new FakeExist({ now: () => clock.now })
   const clockify = new FakeClockify({ now: () => clock.now })
@@ -80,8 +94,16 @@ export const DAY = 24 * HOUR
 
 /** A Toggl + Exist account pair for one person. */
 export function addPerson(h: Harness, name = 'alice', timezone = 'Europe/Berlin') {
-  const togglUser: FakeTogglUser = h.toggl.addUser({ token: `toggl-token-${name}-0001`, timezone, fullname: name })
-  const existUser: FakeExistUser = h.exist.addUser({ token: `exist-token-${name}-0001`, username: name, timezone })
+  const togglUser: FakeTogglUser = h.toggl.addUser({
+    token: `toggl-token-${name}-0001`,
+    timezone,
+    fullname: name,
+  })
+  const existUser: FakeExistUser = h.exist.addUser({
+    token: `exist-token-${name}-0001`,
+    username: name,
+    timezone,
+  })
   return { togglUser, existUser, togglToken: togglUser.token, existToken: existUser.token }
 }
 
@@ -94,7 +116,9 @@ export function regionalHostsTo(fakeUrl: string): typeof fetch {
     const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url)
     if (!/^(euc1|use2|euw2|apse2)\.clockify\.me$/.test(url.host)) return fetch(input, init)
     const target = new URL(url.pathname + url.search, fakeUrl)
-    const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined))
+    const headers = new Headers(
+      init?.headers ?? (input instanceof Request ? input.headers : undefined),
+    )
     headers.set('X-Forwarded-Host', url.host)
     return fetch(target, { ...init, headers })
   }) as typeof fetch

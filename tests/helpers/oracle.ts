@@ -35,7 +35,8 @@ export function trueMinutes(
   const out = new Map<string, Map<string, number>>()
   for (const attribute of new Set(attributeOf.values())) {
     const perDay = new Map<string, number>()
-    for (const date of dates) perDay.set(date, Math.round((seconds.get(attribute)?.get(date) ?? 0) / 60))
+    for (const date of dates)
+      perDay.set(date, Math.round((seconds.get(attribute)?.get(date) ?? 0) / 60))
     out.set(attribute, perDay)
   }
   return out

@@ -1,12 +1,12 @@
 /** Clockify as a source over loopback: convergence, pagination, regions, quotas, revoked keys, and Toggl + Clockify into one attribute. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { connectUser } from '../../src/accounts/connect-user.ts'
+import { mapProject } from '../../src/accounts/map-project.ts'
+import { listProjects } from '../../src/accounts/project-list.ts'
+import { statusOf } from '../../src/accounts/user-status.ts'
 import { syncUser } from '../../src/sync/sync-user.ts'
 import { zeroOut } from '../../src/sync/zero-out.ts'
-import { connectUser } from '../../src/users/connect-user.ts'
-import { mapProject } from '../../src/users/map-project.ts'
-import { listProjects } from '../../src/users/project-list.ts'
-import { statusOf } from '../../src/users/user-status.ts'
-import { createHarness, DAY, HOUR, MINUTE, type Harness } from '../helpers/harness.ts'
+import { createHarness, DAY, type Harness, HOUR, MINUTE } from '../helpers/harness.ts'
 import { clockifyEntries, expectExistMatches, togglEntries } from '../helpers/scenario.ts'
 
 describe('Clockify as a time source', () => {
@@ -18,7 +18,11 @@ describe('Clockify as a time source', () => {
 
   function clockifyPerson(name: string, region: 'global' | 'euc1' = 'global') {
     const cu = h.clockify.addUser({ key: `clockify-key-${name}-0001`, name, region })
-    const eu = h.exist.addUser({ token: `exist-token-${name}-0001`, username: name, timezone: 'Europe/Berlin' })
+    const eu = h.exist.addUser({
+      token: `exist-token-${name}-0001`,
+      username: name,
+      timezone: 'Europe/Berlin',
+    })
     const work = h.clockify.addProject(cu, { name: 'Client work', clientName: 'ACME' })
     const reading = h.clockify.addProject(cu, { name: 'Reading' })
     return { cu, eu, work, reading }
@@ -26,7 +30,11 @@ describe('Clockify as a time source', () => {
 
   it('a Clockify-only user converges through edits, moves, deletes, remaps and Zero Out', async () => {
     const { cu, eu, work, reading } = clockifyPerson('cleo')
-    const { user } = await connectUser(h.deps, { kind: 'personal', token: eu.token }, { clockifyKey: cu.key })
+    const { user } = await connectUser(
+      h.deps,
+      { kind: 'personal', token: eu.token },
+      { clockifyKey: cu.key },
+    )
     await mapProject(h.deps, user, `clockify:${work.id}`, 'productive_min')
     await mapProject(h.deps, user, `clockify:${reading.id}`, 'tv_min')
     const mapping = new Map([
@@ -35,11 +43,29 @@ describe('Clockify as a time source', () => {
     ])
     const check = () => expectExistMatches(h, eu, 'Europe/Berlin', clockifyEntries(cu), mapping)
 
-    const a = h.clockify.addEntry(cu, { projectId: work.id, start: '2026-11-19T08:00:00Z', end: '2026-11-19T09:30:00Z' })
-    const b = h.clockify.addEntry(cu, { projectId: reading.id, start: '2026-11-18T22:30:00Z', end: '2026-11-19T00:10:00Z' })
+    const a = h.clockify.addEntry(cu, {
+      projectId: work.id,
+      start: '2026-11-19T08:00:00Z',
+      end: '2026-11-19T09:30:00Z',
+    })
+    const b = h.clockify.addEntry(cu, {
+      projectId: reading.id,
+      start: '2026-11-18T22:30:00Z',
+      end: '2026-11-19T00:10:00Z',
+    })
     h.clockify.addEntry(cu, { projectId: work.id, start: '2026-11-20T11:00:00Z', end: null }) // running
-    h.clockify.addEntry(cu, { projectId: work.id, start: '2026-11-19T10:00:00Z', end: '2026-11-19T10:15:00Z', type: 'BREAK' })
-    h.clockify.addEntry(cu, { projectId: null, start: '2026-11-17T07:00:00Z', end: '2026-11-17T15:00:00Z', type: 'TIME_OFF' })
+    h.clockify.addEntry(cu, {
+      projectId: work.id,
+      start: '2026-11-19T10:00:00Z',
+      end: '2026-11-19T10:15:00Z',
+      type: 'BREAK',
+    })
+    h.clockify.addEntry(cu, {
+      projectId: null,
+      start: '2026-11-17T07:00:00Z',
+      end: '2026-11-17T15:00:00Z',
+      type: 'TIME_OFF',
+    })
     expect((await syncUser(h.deps, user, 'cli')).status).toBe('ok')
     check()
     expect(h.exist.value(eu, 'productive_min', '2026-11-19')).toBe(105) // 90 + the BREAK on a mapped project
@@ -49,20 +75,35 @@ describe('Clockify as a time source', () => {
     h.clockify.resetLog()
     h.exist.resetLog()
     await syncUser(h.deps, user, 'cli')
-    expect(h.clockify.requests.map((r) => r.path)).toEqual([`/api/v1/workspaces/${cu.workspaces[0]!.id}/user/${cu.id}/time-entries`])
+    expect(h.clockify.requests.map((r) => r.path)).toEqual([
+      `/api/v1/workspaces/${cu.workspaces[0]!.id}/user/${cu.id}/time-entries`,
+    ])
     expect(h.exist.requests).toEqual([])
 
     h.advance(HOUR)
     h.clockify.editEntry(cu, a.id, { end: '2026-11-19T08:20:00Z' })
     h.clockify.editEntry(cu, b.id, { start: '2026-11-16T19:00:00Z', end: '2026-11-16T20:00:00Z' })
-    h.clockify.deleteEntry(cu, h.clockify.addEntry(cu, { projectId: reading.id, start: '2026-11-15T10:00:00Z', end: '2026-11-15T11:00:00Z' }).id)
+    h.clockify.deleteEntry(
+      cu,
+      h.clockify.addEntry(cu, {
+        projectId: reading.id,
+        start: '2026-11-15T10:00:00Z',
+        end: '2026-11-15T11:00:00Z',
+      }).id,
+    )
     await syncUser(h.deps, user, 'cli')
     check()
 
     await mapProject(h.deps, user, `clockify:${reading.id}`, 'productive_min')
     mapping.set(`clockify:${reading.id}`, 'productive_min')
     await syncUser(h.deps, user, 'cli')
-    expectExistMatches(h, eu, 'Europe/Berlin', clockifyEntries(cu), new Map([...mapping].filter(([, v]) => v === 'productive_min')))
+    expectExistMatches(
+      h,
+      eu,
+      'Europe/Berlin',
+      clockifyEntries(cu),
+      new Map([...mapping].filter(([, v]) => v === 'productive_min')),
+    )
 
     h.exist.setValue(eu, 'productive_min', '2026-11-12', 77)
     expect((await zeroOut(h.deps, user, 'cli')).status).toBe('ok')
@@ -72,40 +113,68 @@ describe('Clockify as a time source', () => {
   it('pages through projects and entries, and a steady run makes one request per workspace with mapped projects', async () => {
     const { cu, eu, work } = clockifyPerson('pia')
     const other = h.clockify.addWorkspace(cu, 'Side workspace')
-    for (let i = 0; i < 520; i++) h.clockify.addProject(cu, { name: `Project ${String(i).padStart(3, '0')}`, workspaceId: other })
+    for (let i = 0; i < 520; i++)
+      h.clockify.addProject(cu, {
+        name: `Project ${String(i).padStart(3, '0')}`,
+        workspaceId: other,
+      })
     for (let i = 0; i < 1200; i++) {
       const start = h.clock.now - 12 * DAY + i * 10 * MINUTE
       h.clockify.addEntry(cu, { projectId: work.id, start, end: start + 5 * MINUTE })
     }
-    const { user } = await connectUser(h.deps, { kind: 'personal', token: eu.token }, { clockifyKey: cu.key })
+    const { user } = await connectUser(
+      h.deps,
+      { kind: 'personal', token: eu.token },
+      { clockifyKey: cu.key },
+    )
     expect((await listProjects(h.deps, user)).length).toBe(522)
     await mapProject(h.deps, user, `clockify:${work.id}`, 'productive_min')
     const first = await syncUser(h.deps, user, 'cli')
     expect(first.summary.read.clockify).toBe(1200)
     expect(first.summary.requests.clockify).toBe(2) // two pages of 1000
-    expectExistMatches(h, eu, 'Europe/Berlin', clockifyEntries(cu), new Map([[`clockify:${work.id}`, 'productive_min']]))
+    expectExistMatches(
+      h,
+      eu,
+      'Europe/Berlin',
+      clockifyEntries(cu),
+      new Map([[`clockify:${work.id}`, 'productive_min']]),
+    )
 
     h.clockify.resetLog()
     h.exist.resetLog()
     // only the workspace holding mapped projects is read (two pages here, since the first is full)
     await syncUser(h.deps, user, 'cli')
-    expect(h.clockify.requests.every((r) => r.path.includes(`/workspaces/${cu.workspaces[0]!.id}/`))).toBe(true)
+    expect(
+      h.clockify.requests.every((r) => r.path.includes(`/workspaces/${cu.workspaces[0]!.id}/`)),
+    ).toBe(true)
     expect(h.exist.requests).toEqual([])
   })
 
   it('uses the key on its own region, and refuses the wrong region before storing anything', async () => {
     const { cu, eu, work } = clockifyPerson('ulla', 'euc1')
-    await expect(connectUser(h.deps, { kind: 'personal', token: eu.token }, { clockifyKey: cu.key })).rejects.toThrow(
-      /Clockify refused this token \(HTTP 401\)/,
-    )
+    await expect(
+      connectUser(h.deps, { kind: 'personal', token: eu.token }, { clockifyKey: cu.key }),
+    ).rejects.toThrow(/Clockify refused this token \(HTTP 401\)/)
     expect((await statusOf(h.deps)).users).toEqual([])
     await expect(
-      connectUser(h.deps, { kind: 'personal', token: eu.token }, { clockifyKey: cu.key, clockifyRegion: 'mars' }),
+      connectUser(
+        h.deps,
+        { kind: 'personal', token: eu.token },
+        { clockifyKey: cu.key, clockifyRegion: 'mars' },
+      ),
     ).rejects.toThrow(/Clockify region "mars" must be one of global, eu, us, uk, au/)
     h.clockify.resetLog()
-    const { user } = await connectUser(h.deps, { kind: 'personal', token: eu.token }, { clockifyKey: cu.key, clockifyRegion: 'eu' })
+    const { user } = await connectUser(
+      h.deps,
+      { kind: 'personal', token: eu.token },
+      { clockifyKey: cu.key, clockifyRegion: 'eu' },
+    )
     await mapProject(h.deps, user, `clockify:${work.id}`, 'productive_min')
-    h.clockify.addEntry(cu, { projectId: work.id, start: '2026-11-19T08:00:00Z', end: '2026-11-19T08:45:00Z' })
+    h.clockify.addEntry(cu, {
+      projectId: work.id,
+      start: '2026-11-19T08:00:00Z',
+      end: '2026-11-19T08:45:00Z',
+    })
     await syncUser(h.deps, user, 'cli')
     expect(h.exist.value(eu, 'productive_min', '2026-11-19')).toBe(45)
     expect(new Set(h.clockify.requests.map((r) => r.host))).toEqual(new Set(['euc1.clockify.me']))
@@ -113,7 +182,11 @@ describe('Clockify as a time source', () => {
 
   it('a 429 ends the run quietly; a revoked key disconnects Clockify and says why', async () => {
     const { cu, eu, work } = clockifyPerson('rex')
-    const { user } = await connectUser(h.deps, { kind: 'personal', token: eu.token }, { clockifyKey: cu.key })
+    const { user } = await connectUser(
+      h.deps,
+      { kind: 'personal', token: eu.token },
+      { clockifyKey: cu.key },
+    )
     await mapProject(h.deps, user, `clockify:${work.id}`, 'productive_min')
     h.clockify.failNext(1, 429)
     h.exist.resetLog()
@@ -125,7 +198,10 @@ describe('Clockify as a time source', () => {
     const revoked = await syncUser(h.deps, user, 'cli')
     expect(revoked.summary.notes.join()).toMatch(/Clockify was disconnected/)
     const status = (await statusOf(h.deps, user)).users[0]!
-    expect(status.sources.find((s) => s.source === 'clockify')).toMatchObject({ connected: false, reason: expect.stringMatching(/HTTP 401/) })
+    expect(status.sources.find((s) => s.source === 'clockify')).toMatchObject({
+      connected: false,
+      reason: expect.stringMatching(/HTTP 401/),
+    })
     expect(status.mappings).toEqual([])
   })
 
@@ -133,21 +209,47 @@ describe('Clockify as a time source', () => {
     const { cu, eu, work } = clockifyPerson('tess')
     const tu = h.toggl.addUser({ token: 'toggl-token-tess-0001', timezone: 'Europe/Berlin' })
     const tproject = h.toggl.addProject(tu, { name: 'Deep work' })
-    const { user } = await connectUser(h.deps, { kind: 'personal', token: eu.token }, { clockifyKey: cu.key, togglToken: tu.token })
+    const { user } = await connectUser(
+      h.deps,
+      { kind: 'personal', token: eu.token },
+      { clockifyKey: cu.key, togglToken: tu.token },
+    )
     await mapProject(h.deps, user, `clockify:${work.id}`, 'productive_min')
     await mapProject(h.deps, user, `toggl:${tproject.id}`, 'productive_min')
-    h.clockify.addEntry(cu, { projectId: work.id, start: '2026-11-19T08:00:00Z', end: '2026-11-19T08:00:40Z' })
-    h.toggl.addEntry(tu, { projectId: tproject.id, start: '2026-11-19T09:00:00Z', stop: '2026-11-19T09:00:40Z' })
+    h.clockify.addEntry(cu, {
+      projectId: work.id,
+      start: '2026-11-19T08:00:00Z',
+      end: '2026-11-19T08:00:40Z',
+    })
+    h.toggl.addEntry(tu, {
+      projectId: tproject.id,
+      start: '2026-11-19T09:00:00Z',
+      stop: '2026-11-19T09:00:40Z',
+    })
     await syncUser(h.deps, user, 'cli')
     // 40 s + 40 s rounds to 1 minute once per day, across sources
     expect(h.exist.value(eu, 'productive_min', '2026-11-19')).toBe(1)
-    h.toggl.addEntry(tu, { projectId: tproject.id, start: '2026-11-18T09:00:00Z', stop: '2026-11-18T10:00:00Z' })
-    h.clockify.addEntry(cu, { projectId: work.id, start: '2026-11-18T10:00:00Z', end: '2026-11-18T10:30:00Z' })
+    h.toggl.addEntry(tu, {
+      projectId: tproject.id,
+      start: '2026-11-18T09:00:00Z',
+      stop: '2026-11-18T10:00:00Z',
+    })
+    h.clockify.addEntry(cu, {
+      projectId: work.id,
+      start: '2026-11-18T10:00:00Z',
+      end: '2026-11-18T10:30:00Z',
+    })
     await syncUser(h.deps, user, 'cli')
     const mapping = new Map([
       [`clockify:${work.id}`, 'productive_min'],
       [`toggl:${tproject.id}`, 'productive_min'],
     ])
-    expectExistMatches(h, eu, 'Europe/Berlin', [...clockifyEntries(cu), ...togglEntries(tu)], mapping)
+    expectExistMatches(
+      h,
+      eu,
+      'Europe/Berlin',
+      [...clockifyEntries(cu), ...togglEntries(tu)],
+      mapping,
+    )
   })
 })

@@ -2,16 +2,16 @@
 import { and, eq } from 'drizzle-orm'
 import fc from 'fast-check'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { localWindow } from '../../src/bucketing/local-window.ts'
-import { atomically } from '../../src/db/database.ts'
-import { attributes, existValues, users, userData } from '../../src/db/schema.ts'
-import { setRepairDrift } from '../../src/ledger/exist-values-store.ts'
+import { localWindow } from '../../src/core/local-window.ts'
+import { atomically } from '../../src/store/database.ts'
+import { setRepairDrift } from '../../src/store/exist-values-store.ts'
+import { attributes, existValues, userData, users } from '../../src/store/schema.ts'
+import { getUser } from '../../src/store/user-store.ts'
 import { checkUser, repairUser, storedDrift } from '../../src/sync/exist-check.ts'
 import { syncAll } from '../../src/sync/sync-all.ts'
 import { syncUser } from '../../src/sync/sync-user.ts'
-import { getUser } from '../../src/users/user-store.ts'
 import type { FakeExistRequest } from '../fakes/index.ts'
-import { createHarness, DAY, HOUR, type Harness } from '../helpers/harness.ts'
+import { createHarness, DAY, type Harness, HOUR } from '../helpers/harness.ts'
 import { expectExistMatchesToggl, mappedPerson, type Person } from '../helpers/scenario.ts'
 
 const ATTRS = ['productive_min', 'tv_min'] as const
@@ -22,7 +22,10 @@ function writeItems(requests: FakeExistRequest[]): (Item & { op: string })[] {
   return requests
     .filter((r) => r.method === 'POST' && /\/attributes\/(update|increment)\/$/.test(r.path))
     .flatMap((r) =>
-      (r.body as Item[]).map((i) => ({ op: r.path.includes('update') ? 'update' : 'increment', ...i })),
+      (r.body as Item[]).map((i) => ({
+        op: r.path.includes('update') ? 'update' : 'increment',
+        ...i,
+      })),
     )
 }
 const reads = (requests: FakeExistRequest[]) =>
@@ -33,8 +36,16 @@ async function setUp(h: Harness): Promise<Person> {
   // A week of work and TV, so most window days hold something.
   for (let d = 0; d < 7; d++) {
     const day = Date.parse('2026-11-13T08:00:00Z') + d * DAY
-    h.toggl.addEntry(p.togglUser, { projectId: p.work.id, start: day, stop: day + (40 + d * 7) * 60_000 })
-    h.toggl.addEntry(p.togglUser, { projectId: p.tv.id, start: day + 11 * HOUR, stop: day + 11 * HOUR + (25 + d) * 60_000 })
+    h.toggl.addEntry(p.togglUser, {
+      projectId: p.work.id,
+      start: day,
+      stop: day + (40 + d * 7) * 60_000,
+    })
+    h.toggl.addEntry(p.togglUser, {
+      projectId: p.tv.id,
+      start: day + 11 * HOUR,
+      stop: day + 11 * HOUR + (25 + d) * 60_000,
+    })
   }
   expect((await syncUser(h.deps, p.user, 'schedule')).status).toBe('ok')
   expectExistMatchesToggl(h, p)
@@ -111,8 +122,17 @@ describe('drift check', () => {
 
     h.exist.resetLog()
     const report = await checkUser(h.deps, p.user)
-    expect(reads(h.exist.requests)).toEqual(['/api/2/attributes/with-values/', '/api/2/attributes/owned/'])
-    expect(report).toMatchObject({ user: p.user, requests: 2, days_compared: 28, regained: [], lost: [] })
+    expect(reads(h.exist.requests)).toEqual([
+      '/api/2/attributes/with-values/',
+      '/api/2/attributes/owned/',
+    ])
+    expect(report).toMatchObject({
+      user: p.user,
+      requests: 2,
+      days_compared: 28,
+      regained: [],
+      lost: [],
+    })
     expect(report.drift).toEqual(drifted)
     // Stored: the status page and repair need no request.
     expect(await storedDrift(h.deps, await getUser(h.deps.db, p.user))).toEqual(drifted)
@@ -124,9 +144,9 @@ describe('drift check', () => {
     const items = writeItems(h.exist.requests)
     expect(items.every((i) => i.op === 'update')).toBe(true)
     expect(
-      items.map((i) => ({ attribute: i.name, date: i.date, value: i.value })).sort(
-        (a, b) => a.attribute.localeCompare(b.attribute) || a.date.localeCompare(b.date),
-      ),
+      items
+        .map((i) => ({ attribute: i.name, date: i.date, value: i.value }))
+        .sort((a, b) => a.attribute.localeCompare(b.attribute) || a.date.localeCompare(b.date)),
     ).toEqual(drifted.map((d) => ({ attribute: d.attribute, date: d.date, value: d.sent })))
     expectExistMatchesToggl(h, p)
     expect(await storedDrift(h.deps, await getUser(h.deps.db, p.user))).toEqual([])
@@ -140,7 +160,11 @@ describe('drift check', () => {
 
   it('a day whose write is still pending is not drift, and a lost repair answer is settled by the next run', async () => {
     const p = await setUp(h)
-    h.toggl.addEntry(p.togglUser, { projectId: p.work.id, start: '2026-11-19T15:00:00Z', stop: '2026-11-19T15:30:00Z' })
+    h.toggl.addEntry(p.togglUser, {
+      projectId: p.work.id,
+      start: '2026-11-19T15:00:00Z',
+      stop: '2026-11-19T15:30:00Z',
+    })
     h.exist.loseNextResponse({ path: '/attributes/increment/' })
     h.advance(HOUR)
     const lost = await syncUser(h.deps, p.user, 'cli')
@@ -177,7 +201,11 @@ describe('drift check', () => {
     h.exist.resetLog()
     const run = await syncUser(h.deps, p.user, 'schedule')
     expect(run.summary.checked).toMatchObject({ drifted: 2, repairing: 2 })
-    expect(writeItems(h.exist.requests).map((i) => [i.op, i.name, i.date, i.value]).sort()).toEqual([
+    expect(
+      writeItems(h.exist.requests)
+        .map((i) => [i.op, i.name, i.date, i.value])
+        .sort(),
+    ).toEqual([
       ['update', 'productive_min', '2026-11-14', 47],
       ['update', 'tv_min', '2026-11-08', 0],
     ])
@@ -189,8 +217,16 @@ describe('drift check', () => {
     const p = await setUp(h)
     h.exist.stealAttribute(p.existUser, 'tv_min', { name: 'trakt', label: 'Trakt' })
     h.advance(DAY)
-    h.toggl.addEntry(p.togglUser, { projectId: p.tv.id, start: '2026-11-21T08:00:00Z', stop: '2026-11-21T08:45:00Z' })
-    h.toggl.addEntry(p.togglUser, { projectId: p.work.id, start: '2026-11-21T10:00:00Z', stop: '2026-11-21T10:20:00Z' })
+    h.toggl.addEntry(p.togglUser, {
+      projectId: p.tv.id,
+      start: '2026-11-21T08:00:00Z',
+      stop: '2026-11-21T08:45:00Z',
+    })
+    h.toggl.addEntry(p.togglUser, {
+      projectId: p.work.id,
+      start: '2026-11-21T10:00:00Z',
+      stop: '2026-11-21T10:20:00Z',
+    })
     h.exist.resetLog()
     const taken = await syncUser(h.deps, p.user, 'schedule')
     expect(taken.status).toBe('ok')
@@ -222,8 +258,15 @@ describe('drift check', () => {
 
   it('an attribute refused on write comes back through an on-demand check and converges in the next run', async () => {
     const p = await setUp(h)
-    h.exist.stealAttribute(p.existUser, 'productive_min', { name: 'rescuetime', label: 'RescueTime' })
-    h.toggl.addEntry(p.togglUser, { projectId: p.work.id, start: '2026-11-20T09:00:00Z', stop: '2026-11-20T09:50:00Z' })
+    h.exist.stealAttribute(p.existUser, 'productive_min', {
+      name: 'rescuetime',
+      label: 'RescueTime',
+    })
+    h.toggl.addEntry(p.togglUser, {
+      projectId: p.work.id,
+      start: '2026-11-20T09:00:00Z',
+      stop: '2026-11-20T09:50:00Z',
+    })
     h.advance(HOUR)
     const refused = await syncUser(h.deps, p.user, 'cli')
     expect(refused.summary.refused).toHaveLength(1)
@@ -256,7 +299,10 @@ describe('drift check', () => {
   it('check and repair refuse an unknown user and a user whose Exist token was refused, changing nothing', async () => {
     const p = await setUp(h)
     await expect(checkUser(h.deps, 999)).rejects.toThrow(/No user 999/)
-    await h.deps.db.update(users).set({ syncing: false, stoppedReason: 'Exist refused the saved token' }).where(eq(users.id, p.user))
+    await h.deps.db
+      .update(users)
+      .set({ syncing: false, stoppedReason: 'Exist refused the saved token' })
+      .where(eq(users.id, p.user))
     h.exist.resetLog()
     await expect(repairUser(h.deps, p.user, 'cli')).rejects.toThrow(/Syncing is stopped/)
     expect(h.exist.requests).toEqual([])

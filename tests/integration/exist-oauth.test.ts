@@ -1,20 +1,21 @@
 /** Exist OAuth tokens: refreshed before expiry, one refresh after a 401, then syncing stops. */
 import { eq } from 'drizzle-orm'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { users } from '../../src/db/schema.ts'
-import { exchangeCode, redirectUri } from '../../src/exist/exist-oauth.ts'
-import { existFor } from '../../src/exist/exist-session.ts'
+import { connectUser } from '../../src/accounts/connect-user.ts'
+import { existFor } from '../../src/accounts/exist-session.ts'
+import { mapProject } from '../../src/accounts/map-project.ts'
+import { PURPOSE } from '../../src/accounts/source-readers.ts'
+import { exchangeCode, redirectUri } from '../../src/clients/exist/exist-oauth.ts'
+import { users } from '../../src/store/schema.ts'
+import { getUser } from '../../src/store/user-store.ts'
 import { syncUser } from '../../src/sync/sync-user.ts'
-import { connectUser } from '../../src/users/connect-user.ts'
-import { mapProject } from '../../src/users/map-project.ts'
-import { getUser, PURPOSE } from '../../src/users/user-store.ts'
 import {
   authorizationCode,
   OAUTH_ENV,
   registerTestClient,
   TEST_CLIENT,
 } from '../helpers/exist-oauth.ts'
-import { addPerson, createHarness, DAY, HOUR, type Harness } from '../helpers/harness.ts'
+import { addPerson, createHarness, DAY, type Harness, HOUR } from '../helpers/harness.ts'
 
 describe('Exist OAuth tokens', () => {
   let h: Harness

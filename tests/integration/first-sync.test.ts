@@ -1,10 +1,10 @@
 /** A first sync sends each day total; the next unchanged run costs one Toggl request and no Exist request. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { connectUser } from '../../src/users/connect-user.ts'
-import { mapProject } from '../../src/users/map-project.ts'
+import { connectUser } from '../../src/accounts/connect-user.ts'
+import { mapProject } from '../../src/accounts/map-project.ts'
+import { statusOf } from '../../src/accounts/user-status.ts'
 import { syncUser } from '../../src/sync/sync-user.ts'
-import { statusOf } from '../../src/users/user-status.ts'
-import { addPerson, createHarness, HOUR, MINUTE, type Harness } from '../helpers/harness.ts'
+import { addPerson, createHarness, type Harness, HOUR, MINUTE } from '../helpers/harness.ts'
 
 describe('first sync and steady state', () => {
   let h: Harness
@@ -19,11 +19,27 @@ describe('first sync and steady state', () => {
     const tv = h.toggl.addProject(p.togglUser, { name: 'Series' })
     const side = h.toggl.addProject(p.togglUser, { name: 'Side project' })
     // 09:00–10:30 Berlin on the 19th, plus 45 min of side project that day
-    h.toggl.addEntry(p.togglUser, { projectId: work.id, start: '2026-11-19T08:00:00Z', stop: '2026-11-19T09:30:00Z' })
-    h.toggl.addEntry(p.togglUser, { projectId: side.id, start: '2026-11-19T12:00:00Z', stop: '2026-11-19T12:45:00Z' })
-    h.toggl.addEntry(p.togglUser, { projectId: tv.id, start: '2026-11-18T19:00:00Z', stop: '2026-11-18T20:10:00Z' })
+    h.toggl.addEntry(p.togglUser, {
+      projectId: work.id,
+      start: '2026-11-19T08:00:00Z',
+      stop: '2026-11-19T09:30:00Z',
+    })
+    h.toggl.addEntry(p.togglUser, {
+      projectId: side.id,
+      start: '2026-11-19T12:00:00Z',
+      stop: '2026-11-19T12:45:00Z',
+    })
+    h.toggl.addEntry(p.togglUser, {
+      projectId: tv.id,
+      start: '2026-11-18T19:00:00Z',
+      stop: '2026-11-18T20:10:00Z',
+    })
 
-    const { user } = await connectUser(h.deps, { kind: 'personal', token: p.existToken }, { togglToken: p.togglToken })
+    const { user } = await connectUser(
+      h.deps,
+      { kind: 'personal', token: p.existToken },
+      { togglToken: p.togglToken },
+    )
     await mapProject(h.deps, user, `toggl:${work.id}`, 'productive_min')
     await mapProject(h.deps, user, `toggl:${side.id}`, 'productive_min')
     await mapProject(h.deps, user, `toggl:${tv.id}`, 'tv_min')

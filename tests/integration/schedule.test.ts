@@ -17,7 +17,11 @@ describe('scheduling many users', () => {
     const people = []
     for (const name of ['ann', 'ben', 'cat', 'dev', 'eve', 'fay']) {
       const p = await mappedPerson(h, name, name === 'cat' ? 'Asia/Tokyo' : 'Europe/Berlin')
-      h.toggl.addEntry(p.togglUser, { projectId: p.work.id, start: '2026-11-19T08:00:00Z', stop: '2026-11-19T09:10:00Z' })
+      h.toggl.addEntry(p.togglUser, {
+        projectId: p.work.id,
+        start: '2026-11-19T08:00:00Z',
+        stop: '2026-11-19T09:10:00Z',
+      })
       people.push(p)
     }
     h.toggl.revoke(people[1]!.togglUser) // ben: source disconnected
@@ -55,8 +59,15 @@ describe('scheduling many users', () => {
 
   it('never runs one user twice at once', async () => {
     const p = await mappedPerson(h)
-    h.toggl.addEntry(p.togglUser, { projectId: p.work.id, start: '2026-11-19T08:00:00Z', stop: '2026-11-19T09:00:00Z' })
-    const [a, b] = await Promise.all([syncUser(h.deps, p.user, 'cli'), syncUser(h.deps, p.user, 'schedule')])
+    h.toggl.addEntry(p.togglUser, {
+      projectId: p.work.id,
+      start: '2026-11-19T08:00:00Z',
+      stop: '2026-11-19T09:00:00Z',
+    })
+    const [a, b] = await Promise.all([
+      syncUser(h.deps, p.user, 'cli'),
+      syncUser(h.deps, p.user, 'schedule'),
+    ])
     expect([a.status, b.status].sort()).toEqual(['ok', 'skipped'])
     expect([a.error, b.error]).toContain('Another run for this user is under way')
     expectExistMatchesToggl(h, p)
@@ -78,7 +89,11 @@ describe('scheduling many users', () => {
 
   it('the Node server runs the schedule without overlapping runs', async () => {
     const p = await mappedPerson(h)
-    h.toggl.addEntry(p.togglUser, { projectId: p.work.id, start: '2026-11-19T08:00:00Z', stop: '2026-11-19T09:00:00Z' })
+    h.toggl.addEntry(p.togglUser, {
+      projectId: p.work.id,
+      start: '2026-11-19T08:00:00Z',
+      stop: '2026-11-19T09:00:00Z',
+    })
     const events: string[] = []
     const log = { ...h.deps.log, info: (event: string) => void events.push(event) }
     const slowFetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
@@ -86,7 +101,12 @@ describe('scheduling many users', () => {
       return h.deps.fetch(input, init)
     }) as typeof fetch
     const server = await startNodeServer(
-      { ...h.deps, log, fetch: slowFetch, config: { ...h.deps.config, syncSchedule: '* * * * * *' } },
+      {
+        ...h.deps,
+        log,
+        fetch: slowFetch,
+        config: { ...h.deps.config, syncSchedule: '* * * * * *' },
+      },
       { port: 0, hostname: '127.0.0.1' },
     )
     try {
@@ -98,6 +118,7 @@ describe('scheduling many users', () => {
     const runs = events.filter((e) => e.startsWith('scheduled_run'))
     expect(runs.slice(0, 2)).toEqual(['scheduled_run_started', 'scheduled_run'])
     // every start is followed by its end before the next start: ticks during a run are skipped
-    for (let i = 0; i + 1 < runs.length; i += 2) expect(runs.slice(i, i + 2)).toEqual(['scheduled_run_started', 'scheduled_run'])
+    for (let i = 0; i + 1 < runs.length; i += 2)
+      expect(runs.slice(i, i + 2)).toEqual(['scheduled_run_started', 'scheduled_run'])
   }, 15_000)
 })

@@ -1,10 +1,11 @@
 /** The sync against loopback Toggl and Exist: edits, moves, deletes, remaps, midnight, faults and quotas. */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+
 import { eq } from 'drizzle-orm'
-import { userData } from '../../src/db/schema.ts'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { mapProject } from '../../src/accounts/map-project.ts'
+import { userData } from '../../src/store/schema.ts'
 import { syncUser } from '../../src/sync/sync-user.ts'
-import { mapProject } from '../../src/users/map-project.ts'
-import { createHarness, DAY, HOUR, MINUTE, type Harness } from '../helpers/harness.ts'
+import { createHarness, DAY, type Harness, HOUR, MINUTE } from '../helpers/harness.ts'
 import { expectExistMatchesToggl, mappedPerson, type Person } from '../helpers/scenario.ts'
 
 describe('sync scenarios against loopback Toggl and Exist', () => {
@@ -40,12 +41,19 @@ describe('sync scenarios against loopback Toggl and Exist', () => {
 
     h.advance(HOUR)
     h.toggl.editEntry(p.togglUser, a.id, { stop: '2026-11-19T09:45:00Z' }) // longer
-    h.toggl.editEntry(p.togglUser, b.id, { start: '2026-11-18T19:00:00Z', stop: '2026-11-18T20:00:00Z' }) // moved and shorter
+    h.toggl.editEntry(p.togglUser, b.id, {
+      start: '2026-11-18T19:00:00Z',
+      stop: '2026-11-18T20:00:00Z',
+    }) // moved and shorter
     h.toggl.deleteEntry(p.togglUser, c.id)
     h.exist.resetLog()
     const report = await sync()
     expect(report.summary.written).toEqual({ increment: 2, update: 2 })
-    const sent = h.exist.writes().flatMap((r) => (r.body as { name: string; value: number }[]).map((i) => [r.path, i.name, i.value]))
+    const sent = h.exist
+      .writes()
+      .flatMap((r) =>
+        (r.body as { name: string; value: number }[]).map((i) => [r.path, i.name, i.value]),
+      )
     expect(sent).toEqual(
       expect.arrayContaining([
         ['/api/2/attributes/increment/', 'productive_min', 45],
@@ -101,7 +109,9 @@ describe('sync scenarios against loopback Toggl and Exist', () => {
     expect(lost.status).toBe('deferred')
     expect(h.exist.value(p.existUser, 'productive_min', '2026-11-19')).toBe(60) // applied, answer lost
     const rows = (await ledger()).filter((r) => r.pending)
-    expect(rows.map((r) => [r.attribute, r.date, r.value])).toEqual([['productive_min', '2026-11-19', 60]])
+    expect(rows.map((r) => [r.attribute, r.date, r.value])).toEqual([
+      ['productive_min', '2026-11-19', 60],
+    ])
 
     h.advance(HOUR)
     h.exist.resetLog()
@@ -115,10 +125,16 @@ describe('sync scenarios against loopback Toggl and Exist', () => {
     await sync()
     add(p.work, '2026-11-19T08:00:00Z', '2026-11-19T09:00:00Z')
     add(p.work, '2026-11-18T08:00:00Z', '2026-11-18T08:30:00Z')
-    const refusal = h.exist.failItems((i) => i.date === '2026-11-18', 'validation', 'Value out of range')
+    const refusal = h.exist.failItems(
+      (i) => i.date === '2026-11-18',
+      'validation',
+      'Value out of range',
+    )
     const partial = await sync()
     expect(partial.status).toBe('partial')
-    expect(partial.summary.refused).toEqual([{ attribute: 'productive_min', date: '2026-11-18', error: 'Value out of range' }])
+    expect(partial.summary.refused).toEqual([
+      { attribute: 'productive_min', date: '2026-11-18', error: 'Value out of range' },
+    ])
     const pending = (await ledger()).filter((r) => r.pending)
     expect(pending).toMatchObject([{ date: '2026-11-18', error: 'validation: Value out of range' }])
     expect(h.exist.value(p.existUser, 'productive_min', '2026-11-19')).toBe(60)
@@ -132,7 +148,10 @@ describe('sync scenarios against loopback Toggl and Exist', () => {
   it('stops writing an attribute another service took, until it is mapped again', async () => {
     add(p.work, '2026-11-19T08:00:00Z', '2026-11-19T09:00:00Z')
     await sync()
-    h.exist.stealAttribute(p.existUser, 'productive_min', { name: 'rescuetime', label: 'RescueTime' })
+    h.exist.stealAttribute(p.existUser, 'productive_min', {
+      name: 'rescuetime',
+      label: 'RescueTime',
+    })
     add(p.work, '2026-11-19T10:00:00Z', '2026-11-19T10:30:00Z')
     const refused = await sync()
     expect(refused.status).toBe('partial')
@@ -163,10 +182,28 @@ describe('sync scenarios against loopback Toggl and Exist', () => {
 
   it('defers on an Exist 429 mid-push and settles the rest next run', async () => {
     await sync()
-    for (let d = 1; d <= 13; d++) add(p.work, new Date(h.clock.now - d * DAY).toISOString(), new Date(h.clock.now - d * DAY + 30 * MINUTE).toISOString())
-    for (let d = 1; d <= 13; d++) add(p.tv, new Date(h.clock.now - d * DAY).toISOString(), new Date(h.clock.now - d * DAY + 20 * MINUTE).toISOString())
-    for (let d = 1; d <= 13; d++) add(p.side, new Date(h.clock.now - d * DAY - HOUR).toISOString(), new Date(h.clock.now - d * DAY - 50 * MINUTE).toISOString())
-    h.exist.failNext({ path: '/attributes/increment/' }, { status: 429, headers: { 'Retry-After': '60' } })
+    for (let d = 1; d <= 13; d++)
+      add(
+        p.work,
+        new Date(h.clock.now - d * DAY).toISOString(),
+        new Date(h.clock.now - d * DAY + 30 * MINUTE).toISOString(),
+      )
+    for (let d = 1; d <= 13; d++)
+      add(
+        p.tv,
+        new Date(h.clock.now - d * DAY).toISOString(),
+        new Date(h.clock.now - d * DAY + 20 * MINUTE).toISOString(),
+      )
+    for (let d = 1; d <= 13; d++)
+      add(
+        p.side,
+        new Date(h.clock.now - d * DAY - HOUR).toISOString(),
+        new Date(h.clock.now - d * DAY - 50 * MINUTE).toISOString(),
+      )
+    h.exist.failNext(
+      { path: '/attributes/increment/' },
+      { status: 429, headers: { 'Retry-After': '60' } },
+    )
     const limited = await sync()
     expect(limited.status).toBe('deferred')
     expect(limited.summary.pending).toBeGreaterThan(0)
@@ -188,7 +225,10 @@ describe('sync scenarios against loopback Toggl and Exist', () => {
   it('a Toggl 429 defers the user for as long as Retry-After says', async () => {
     h.toggl.failNext(1, 429, { 'Retry-After': '600' })
     const limited = await sync()
-    expect(limited).toMatchObject({ status: 'deferred', error: expect.stringMatching(/rate limit/) })
+    expect(limited).toMatchObject({
+      status: 'deferred',
+      error: expect.stringMatching(/rate limit/),
+    })
     h.advance(5 * MINUTE)
     expect((await sync()).status).toBe('skipped')
     h.advance(6 * MINUTE)
@@ -197,18 +237,30 @@ describe('sync scenarios against loopback Toggl and Exist', () => {
 
   it('an answer that does not match its schema fails the run with one clear line and writes nothing', async () => {
     add(p.work, '2026-11-19T08:00:00Z', '2026-11-19T09:00:00Z')
-    h.toggl.failNext(1, 200, { 'Content-Type': 'application/json' }, JSON.stringify([{ id: 1, start: 'yesterday' }]))
+    h.toggl.failNext(
+      1,
+      200,
+      { 'Content-Type': 'application/json' },
+      JSON.stringify([{ id: 1, start: 'yesterday' }]),
+    )
     h.exist.resetLog()
     const bad = await sync()
     expect(bad.status).toBe('error')
-    expect(bad.error).toMatch(/^Toggl Track answered GET \/me\/time_entries with an unexpected response at 0\.\w+: /)
+    expect(bad.error).toMatch(
+      /^Toggl Track answered GET \/me\/time_entries with an unexpected response at 0\.\w+: /,
+    )
     expect(bad.error).not.toContain('\n')
     expect(h.exist.requests).toEqual([])
     expect((await ledger()).every((r) => r.pending && r.value === 0)).toBe(true) // untouched since mapping
   })
 
   it('splits a Toggl answer that hits the 1000-entry cap', async () => {
-    for (let i = 0; i < 1100; i++) add(p.work, new Date(h.clock.now - 10 * DAY + i * 10 * MINUTE).toISOString(), new Date(h.clock.now - 10 * DAY + i * 10 * MINUTE + 5 * MINUTE).toISOString())
+    for (let i = 0; i < 1100; i++)
+      add(
+        p.work,
+        new Date(h.clock.now - 10 * DAY + i * 10 * MINUTE).toISOString(),
+        new Date(h.clock.now - 10 * DAY + i * 10 * MINUTE + 5 * MINUTE).toISOString(),
+      )
     h.toggl.resetLog()
     const report = await sync()
     expect(report.summary.read.toggl).toBe(1100)

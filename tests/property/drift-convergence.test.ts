@@ -6,9 +6,9 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { localWindow } from '../../src/bucketing/local-window.ts'
-import { atomically } from '../../src/db/database.ts'
-import { setRepairDrift } from '../../src/ledger/exist-values-store.ts'
+import { localWindow } from '../../src/core/local-window.ts'
+import { atomically } from '../../src/store/database.ts'
+import { setRepairDrift } from '../../src/store/exist-values-store.ts'
 import { syncUser } from '../../src/sync/sync-user.ts'
 import { createHarness, DAY, HOUR, MINUTE } from '../helpers/harness.ts'
 import { expectExistMatchesToggl, mappedPerson } from '../helpers/scenario.ts'
@@ -26,8 +26,18 @@ type Step =
   | { kind: 'run' }
 
 const step: fc.Arbitrary<Step> = fc.oneof(
-  fc.record({ kind: fc.constant('track' as const), project: fc.nat(2), dayBack: fc.nat(12), minutes: fc.integer({ min: 1, max: 240 }) }),
-  fc.record({ kind: fc.constant('hand-edit' as const), attribute: fc.nat(1), dayBack: fc.nat(13), value: fc.integer({ min: 0, max: 500 }) }),
+  fc.record({
+    kind: fc.constant('track' as const),
+    project: fc.nat(2),
+    dayBack: fc.nat(12),
+    minutes: fc.integer({ min: 1, max: 240 }),
+  }),
+  fc.record({
+    kind: fc.constant('hand-edit' as const),
+    attribute: fc.nat(1),
+    dayBack: fc.nat(13),
+    value: fc.integer({ min: 0, max: 500 }),
+  }),
   fc.constant({ kind: 'lose-next-write' as const }),
   fc.record({ kind: fc.constant('take' as const), attribute: fc.nat(1) }),
   fc.record({ kind: fc.constant('give-back' as const), attribute: fc.nat(1) }),
@@ -49,7 +59,11 @@ describe('drift convergence', () => {
           for (const s of steps) {
             if (s.kind === 'track') {
               const start = h.clock.now - s.dayBack * DAY - 3 * HOUR
-              h.toggl.addEntry(p.togglUser, { projectId: projects[s.project]!.id, start, stop: start + s.minutes * MINUTE })
+              h.toggl.addEntry(p.togglUser, {
+                projectId: projects[s.project]!.id,
+                start,
+                stop: start + s.minutes * MINUTE,
+              })
             } else if (s.kind === 'hand-edit') {
               const { dates } = localWindow(h.clock.now, p.zone, 14)
               h.exist.setValue(p.existUser, ATTRS[s.attribute]!, dates[13 - s.dayBack]!, s.value)
@@ -69,7 +83,10 @@ describe('drift convergence', () => {
           for (const a of ATTRS) h.exist.giveBack(p.existUser, a)
           h.exist.clearFaults()
           h.exist.resetLog()
-          while (h.exist.requests.length === 0 || !h.exist.requests.some((r) => r.path.endsWith('/with-values/'))) {
+          while (
+            h.exist.requests.length === 0 ||
+            !h.exist.requests.some((r) => r.path.endsWith('/with-values/'))
+          ) {
             h.advance(HOUR)
             await run()
           }

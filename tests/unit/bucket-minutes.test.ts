@@ -1,7 +1,12 @@
 /** The local-day window and per-day minutes: midnight splits, DST days, running entries, one rounding per day. */
 import { describe, expect, it } from 'vitest'
-import { bucketMinutes, type TimeEntry } from '../../src/bucketing/bucket-minutes.ts'
-import { localDateMinus, localWindow, overFetchStart, utcInstant } from '../../src/bucketing/local-window.ts'
+import { bucketMinutes, type TimeEntry } from '../../src/core/bucket-minutes.ts'
+import {
+  localDateMinus,
+  localWindow,
+  overFetchStart,
+  utcInstant,
+} from '../../src/core/local-window.ts'
 
 const at = (iso: string) => Date.parse(iso)
 const HOUR = 3_600_000
@@ -48,12 +53,22 @@ describe('bucketMinutes', () => {
     ['toggl:2', 'productive_min'],
     ['toggl:3', 'tv_min'],
   ])
-  const run = (entries: TimeEntry[], now = at('2026-11-20T12:00:00Z'), w = window, map = attributeOf) =>
-    bucketMinutes(entries, map, w, now)
+  const run = (
+    entries: TimeEntry[],
+    now = at('2026-11-20T12:00:00Z'),
+    w = window,
+    map = attributeOf,
+  ) => bucketMinutes(entries, map, w, now)
 
   it('splits an entry at local midnight', () => {
     // 22:30 → 01:15 Berlin time
-    const t = run([{ project: 'toggl:3', startMs: at('2026-11-18T21:30:00Z'), stopMs: at('2026-11-19T00:15:00Z') }])
+    const t = run([
+      {
+        project: 'toggl:3',
+        startMs: at('2026-11-18T21:30:00Z'),
+        stopMs: at('2026-11-19T00:15:00Z'),
+      },
+    ])
     expect(t.get('tv_min')!.get('2026-11-18')).toBe(90)
     expect(t.get('tv_min')!.get('2026-11-19')).toBe(75)
   })
@@ -72,7 +87,11 @@ describe('bucketMinutes', () => {
     const t = run(
       [
         { project: 'toggl:1', startMs: at('2026-11-20T10:00:00Z'), stopMs: null },
-        { project: 'toggl:9', startMs: at('2026-11-20T08:00:00Z'), stopMs: at('2026-11-20T09:00:00Z') },
+        {
+          project: 'toggl:9',
+          startMs: at('2026-11-20T08:00:00Z'),
+          stopMs: at('2026-11-20T09:00:00Z'),
+        },
       ],
       at('2026-11-20T11:29:59.900Z'),
     )
@@ -83,8 +102,16 @@ describe('bucketMinutes', () => {
   it('clips entries to the window and gives every window day a value', () => {
     const t = run([
       // 23:30 on the 6th → 01:30 on the 7th, Berlin time: only the part on the 7th is in the window
-      { project: 'toggl:1', startMs: at('2026-11-06T22:30:00Z'), stopMs: at('2026-11-07T00:30:00Z') },
-      { project: 'toggl:1', startMs: at('2026-11-21T22:00:00Z'), stopMs: at('2026-11-21T23:30:00Z') },
+      {
+        project: 'toggl:1',
+        startMs: at('2026-11-06T22:30:00Z'),
+        stopMs: at('2026-11-07T00:30:00Z'),
+      },
+      {
+        project: 'toggl:1',
+        startMs: at('2026-11-21T22:00:00Z'),
+        stopMs: at('2026-11-21T23:30:00Z'),
+      },
     ])
     const perDay = t.get('productive_min')!
     expect(perDay.size).toBe(14)
@@ -95,7 +122,13 @@ describe('bucketMinutes', () => {
   it('handles the 25-hour day of a DST change', () => {
     const w = localWindow(at('2026-10-26T12:00:00Z'), 'Europe/Berlin', 3)
     const t = run(
-      [{ project: 'toggl:1', startMs: at('2026-10-24T22:00:00Z'), stopMs: at('2026-10-25T23:00:00Z') }],
+      [
+        {
+          project: 'toggl:1',
+          startMs: at('2026-10-24T22:00:00Z'),
+          stopMs: at('2026-10-25T23:00:00Z'),
+        },
+      ],
       at('2026-10-26T12:00:00Z'),
       w,
     )

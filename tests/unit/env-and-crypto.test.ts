@@ -1,7 +1,7 @@
 /** Environment parsing (defaults, one-line errors) and the secret box. */
 import { describe, expect, it } from 'vitest'
-import { ConfigError, parseEnv } from '../../src/config/env.ts'
-import { createSecretBox } from '../../src/crypto/secret-box.ts'
+import { ConfigError, parseEnv } from '../../src/shared/env.ts'
+import { createSecretBox } from '../../src/shared/secret-box.ts'
 
 describe('parseEnv', () => {
   it('has defaults that make npm start work with nothing set', () => {
@@ -19,7 +19,9 @@ describe('parseEnv', () => {
       existOAuth: undefined,
       secretKey: undefined,
     })
-    expect(parseEnv({ PORT: '8080', PUBLIC_URL: 'https://tb.example.org/' }).publicUrl).toBe('https://tb.example.org')
+    expect(parseEnv({ PORT: '8080', PUBLIC_URL: 'https://tb.example.org/' }).publicUrl).toBe(
+      'https://tb.example.org',
+    )
   })
 
   it.each([

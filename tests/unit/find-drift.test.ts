@@ -1,7 +1,7 @@
 /** findDrift: exactly the read, non-pending (attribute, day) pairs where Exist holds another number than the ledger. */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { findDrift } from '../../src/planner/find-drift.ts'
+import { findDrift } from '../../src/core/find-drift.ts'
 
 const DATES = ['2026-11-18', '2026-11-19', '2026-11-20']
 
@@ -41,14 +41,20 @@ describe('findDrift', () => {
     fc.assert(
       fc.property(fc.array(day, { minLength: DATES.length, maxLength: DATES.length }), (days) => {
         const ledger = days.flatMap((d, i) =>
-          d.sent === undefined ? [] : [{ attribute: 'a', date: DATES[i]!, value: d.sent, pending: d.pending }],
+          d.sent === undefined
+            ? []
+            : [{ attribute: 'a', date: DATES[i]!, value: d.sent, pending: d.pending }],
         )
-        const exist = days.flatMap((d, i) => (d.read ? [{ attribute: 'a', date: DATES[i]!, value: d.held }] : []))
+        const exist = days.flatMap((d, i) =>
+          d.read ? [{ attribute: 'a', date: DATES[i]!, value: d.held }] : [],
+        )
         const expected = days.flatMap((d, i) => {
           const pending = d.sent !== undefined && d.pending
           const sent = d.sent ?? 0
           const held = d.held ?? 0
-          return d.read && !pending && held !== sent ? [{ attribute: 'a', date: DATES[i]!, exist: held, sent }] : []
+          return d.read && !pending && held !== sent
+            ? [{ attribute: 'a', date: DATES[i]!, exist: held, sent }]
+            : []
         })
         expect(findDrift({ attributes: ['a'], dates: DATES, ledger, exist })).toEqual(expected)
       }),

@@ -1,11 +1,16 @@
 /** The planner's rules: increment up, update down, pending rows set absolutely, nothing outside the window. */
 import { describe, expect, it } from 'vitest'
-import { planWrites, type LedgerRow } from '../../src/planner/plan-writes.ts'
+import { type LedgerRow, planWrites } from '../../src/core/plan-writes.ts'
 
 const targets = (entries: Record<string, Record<string, number>>) =>
   new Map(Object.entries(entries).map(([a, days]) => [a, new Map(Object.entries(days))]))
 const dates = ['2026-11-18', '2026-11-19', '2026-11-20']
-const row = (attribute: string, date: string, value: number, pending = false): LedgerRow => ({ attribute, date, value, pending })
+const row = (attribute: string, date: string, value: number, pending = false): LedgerRow => ({
+  attribute,
+  date,
+  value,
+  pending,
+})
 
 describe('planWrites', () => {
   it('increments what grew, updates what shrank, leaves equal days alone', () => {
@@ -35,8 +40,15 @@ describe('planWrites', () => {
   })
 
   it('corrects a deleted day to zero with an update, and writes nothing for empty days', () => {
-    const writes = planWrites({ targets: targets({}), attributes: ['p'], dates, ledger: [row('p', '2026-11-18', 15)] })
-    expect(writes).toEqual([{ op: 'update', attribute: 'p', date: '2026-11-18', value: 0, target: 0 }])
+    const writes = planWrites({
+      targets: targets({}),
+      attributes: ['p'],
+      dates,
+      ledger: [row('p', '2026-11-18', 15)],
+    })
+    expect(writes).toEqual([
+      { op: 'update', attribute: 'p', date: '2026-11-18', value: 0, target: 0 },
+    ])
   })
 
   it('never writes outside the window or for attributes it does not sync', () => {
@@ -50,8 +62,13 @@ describe('planWrites', () => {
   })
 
   it('refuses fractional or negative targets', () => {
-    expect(() => planWrites({ targets: targets({ p: { '2026-11-18': 1.5 } }), attributes: ['p'], dates, ledger: [] })).toThrow(
-      /Invalid target/,
-    )
+    expect(() =>
+      planWrites({
+        targets: targets({ p: { '2026-11-18': 1.5 } }),
+        attributes: ['p'],
+        dates,
+        ledger: [],
+      }),
+    ).toThrow(/Invalid target/)
   })
 })

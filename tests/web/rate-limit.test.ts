@@ -1,11 +1,11 @@
 /** Token tries are limited per address and per session, in the database (shared by every process), with a plain 429 page. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createApp } from '../../src/app/create-app.tsx'
-import { TOKEN_TRIES } from '../../src/app/rate-limit.tsx'
-import { rateLimits, users } from '../../src/db/schema.ts'
-import { addPerson, createHarness, MINUTE, type Harness } from '../helpers/harness.ts'
+import { rateLimits, users } from '../../src/store/schema.ts'
+import { createApp } from '../../src/web/create-app.tsx'
+import { TOKEN_TRIES } from '../../src/web/rate-limit.tsx'
+import { addPerson, createHarness, type Harness, MINUTE } from '../helpers/harness.ts'
 import { text, WebClient } from '../helpers/web-client.ts'
-import { startFakes, startWebServer, type Fakes, type WebServer } from '../helpers/web-stack.ts'
+import { type Fakes, startFakes, startWebServer, type WebServer } from '../helpers/web-stack.ts'
 
 describe('rate limit through the app', () => {
   let h: Harness
@@ -14,7 +14,8 @@ describe('rate limit through the app', () => {
   })
   afterEach(() => h.close())
 
-  const profileReads = () => h.exist.requests.filter((r) => r.path.includes('/accounts/profile')).length
+  const profileReads = () =>
+    h.exist.requests.filter((r) => r.path.includes('/accounts/profile')).length
 
   it('refuses the 11th sign-in try of a session within a minute, relays nothing, and says when to retry', async () => {
     const alice = addPerson(h, 'alice')
@@ -48,7 +49,9 @@ describe('rate limit through the app', () => {
     b.csrf = a.csrf
     for (let i = 0; i < TOKEN_TRIES.limit; i++) {
       const client = i % 2 ? a : b
-      expect((await client.post('/signin/token', { existToken: `wrong-token-${i}-000000` })).status).toBe(400)
+      expect(
+        (await client.post('/signin/token', { existToken: `wrong-token-${i}-000000` })).status,
+      ).toBe(400)
     }
     expect((await a.post('/signin/token', { existToken: 'wrong-token-x-000000' })).status).toBe(429)
     expect((await b.post('/signin/token', { existToken: 'wrong-token-y-000000' })).status).toBe(429)
@@ -62,7 +65,9 @@ describe('rate limit through the app', () => {
     await client.post('/signin/token', { existToken: alice.existToken })
     await client.get('/connect')
     for (let i = 0; i < TOKEN_TRIES.limit - 1; i++)
-      expect((await client.post('/connect/toggl', { togglToken: `bad-toggl-${i}-0000` })).status).toBe(400)
+      expect(
+        (await client.post('/connect/toggl', { togglToken: `bad-toggl-${i}-0000` })).status,
+      ).toBe(400)
     // The sign-in was the session's first try; a new sign-in (a new session) keeps counting for the user.
     h.advance(MINUTE)
     const again = new WebClient(app)
@@ -70,7 +75,14 @@ describe('rate limit through the app', () => {
     await again.post('/signin/token', { existToken: alice.existToken })
     await again.get('/connect')
     for (let i = 0; i < TOKEN_TRIES.limit; i++)
-      expect((await again.post('/connect/clockify', { clockifyKey: `bad-key-${i}-000000`, clockifyRegion: 'global' })).status).toBe(400)
+      expect(
+        (
+          await again.post('/connect/clockify', {
+            clockifyKey: `bad-key-${i}-000000`,
+            clockifyRegion: 'global',
+          })
+        ).status,
+      ).toBe(400)
     const refused = await again.post('/connect/toggl', { togglToken: alice.togglToken })
     expect(refused.status).toBe(429)
     expect(text(refused.html)).toContain('Too many tries')

@@ -1,8 +1,8 @@
 /** Web routes through app.request: CSRF, per-user scoping, form validation, OAuth state, headers. */
 import { eq } from 'drizzle-orm'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createApp } from '../../src/app/create-app.tsx'
-import { mappings, runs, sourceConnections, userData, users } from '../../src/db/schema.ts'
+import { mappings, runs, sourceConnections, userData, users } from '../../src/store/schema.ts'
+import { createApp } from '../../src/web/create-app.tsx'
 import { RESCUETIME } from '../fakes/sample-account.ts'
 import { OAUTH_ENV, registerTestClient } from '../helpers/exist-oauth.ts'
 import { addPerson, createHarness, type Harness } from '../helpers/harness.ts'

@@ -3,10 +3,10 @@ import Database from 'better-sqlite3'
 import { drizzle } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createApp } from '../../src/app/create-app.tsx'
-import type { Db } from '../../src/db/database.ts'
-import { MIGRATIONS_DIR } from '../../src/db/open-sqlite.ts'
-import * as schema from '../../src/db/schema.ts'
+import { MIGRATIONS_DIR } from '../../src/entry/open-sqlite.ts'
+import type { Db } from '../../src/store/database.ts'
+import * as schema from '../../src/store/schema.ts'
+import { createApp } from '../../src/web/create-app.tsx'
 import { addPerson, createHarness, type Harness } from '../helpers/harness.ts'
 import { text, WebClient } from '../helpers/web-client.ts'
 
@@ -31,7 +31,8 @@ describe('database schema check', () => {
     const log = {
       info() {},
       warn() {},
-      error: (event: string, fields: Record<string, unknown> = {}) => logged.push({ event, fields }),
+      error: (event: string, fields: Record<string, unknown> = {}) =>
+        logged.push({ event, fields }),
     }
     return { db, app: createApp({ ...h.deps, db, log }) }
   }
@@ -42,7 +43,9 @@ describe('database schema check', () => {
     expect(health.status).toBe(503)
     const body = (await health.json()) as { ok: boolean; error: string }
     expect(body.ok).toBe(false)
-    expect(body.error).toMatch(/^The database is not migrated \(no such table: \w+\): restart Timebridge \(`npm start` applies the migrations/)
+    expect(body.error).toMatch(
+      /^The database is not migrated \(no such table: \w+\): restart Timebridge \(`npm start` applies the migrations/,
+    )
 
     const signin = await app.request('http://localhost:3000/signin')
     expect(signin.status).toBe(503)
@@ -50,7 +53,10 @@ describe('database schema check', () => {
     expect(words).toContain("Timebridge's database is not set up")
     expect(words).toMatch(/no such table: \w+\)\. To fix it, restart Timebridge/)
     expect(words).not.toContain('Something went wrong')
-    expect(logged[0]).toMatchObject({ event: 'schema_not_migrated', fields: { error: expect.stringMatching(/^no such table: /) } })
+    expect(logged[0]).toMatchObject({
+      event: 'schema_not_migrated',
+      fields: { error: expect.stringMatching(/^no such table: /) },
+    })
 
     // Migrating fixes it without a restart of the app (the check runs until it passes).
     migrate(db as never, { migrationsFolder: MIGRATIONS_DIR })
@@ -65,7 +71,9 @@ describe('database schema check', () => {
     client.exec('ALTER TABLE users DROP COLUMN session_version')
     const health = await app.request('http://localhost:3000/healthz')
     expect(health.status).toBe(503)
-    expect(((await health.json()) as { error: string }).error).toMatch(/no such column: .*session_version/)
+    expect(((await health.json()) as { error: string }).error).toMatch(
+      /no such column: .*session_version/,
+    )
   })
 
   it('a table lost after start (e.g. an old backup restored) turns a failing form into the same page, not "Something went wrong"', async () => {

@@ -1,11 +1,11 @@
 /** Web security defects of issue 8: body limit before parsing, sessions that end, the CSRF page's Go back link. */
 import { connect } from 'node:net'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { BODY_LIMIT, createApp } from '../../src/app/create-app.tsx'
-import { users } from '../../src/db/schema.ts'
-import { addPerson, createHarness, DAY, HOUR, MINUTE, type Harness } from '../helpers/harness.ts'
+import { users } from '../../src/store/schema.ts'
+import { BODY_LIMIT, createApp } from '../../src/web/create-app.tsx'
+import { addPerson, createHarness, DAY, type Harness, HOUR, MINUTE } from '../helpers/harness.ts'
 import { text, WebClient } from '../helpers/web-client.ts'
-import { startFakes, startWebServer, type Fakes, type WebServer } from '../helpers/web-stack.ts'
+import { type Fakes, startFakes, startWebServer, type WebServer } from '../helpers/web-stack.ts'
 
 const FIVE_MB = 5 * 1024 * 1024
 const CHUNK = 16 * 1024
@@ -190,13 +190,19 @@ describe('the CSRF failure page', () => {
   const goBack = async (referer: string) => {
     const client = new WebClient(createApp(h.deps))
     await client.get('/signin')
-    const page = await client.post('/signin/token', {}, { csrf: 'forged', headers: { Referer: referer } })
+    const page = await client.post(
+      '/signin/token',
+      {},
+      { csrf: 'forged', headers: { Referer: referer } },
+    )
     expect(page.status).toBe(403)
     return /<a href="([^"]*)">\s*Go back/.exec(page.html)?.[1]
   }
 
   it('links back only to a page of the same origin', async () => {
-    expect(await goBack('http://localhost:3000/mapping?x=1')).toBe('http://localhost:3000/mapping?x=1')
+    expect(await goBack('http://localhost:3000/mapping?x=1')).toBe(
+      'http://localhost:3000/mapping?x=1',
+    )
     expect(await goBack('http://localhost:3000.evil.example/phish')).toBe('/')
     expect(await goBack('http://localhost:30000/')).toBe('/')
     expect(await goBack('https://localhost:3000/')).toBe('/')

@@ -3,8 +3,8 @@ import { env } from 'cloudflare:workers'
 import { count, eq } from 'drizzle-orm'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { workerDeps } from '../../src/entry/worker-deps.ts'
-import { atomically } from '../../src/db/database.ts'
-import { users } from '../../src/db/schema.ts'
+import { atomically } from '../../src/store/database.ts'
+import { users } from '../../src/store/schema.ts'
 import { clearTables } from './worker-harness.ts'
 
 /** D1 has no interactive transactions: `atomically` must get all-or-nothing from `batch`. */

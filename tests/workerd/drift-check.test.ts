@@ -1,11 +1,11 @@
 /** On workerd with D1: the daily drift check runs inside the queue job — hand edits found, auto-repaired, an attribute handed back resumes. */
 import { env } from 'cloudflare:workers'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { atomically } from '../../src/db/database.ts'
-import { setRepairDrift } from '../../src/ledger/exist-values-store.ts'
+import { connectUser } from '../../src/accounts/connect-user.ts'
+import { mapProject } from '../../src/accounts/map-project.ts'
+import { atomically } from '../../src/store/database.ts'
+import { setRepairDrift } from '../../src/store/exist-values-store.ts'
 import { checkUser, repairUser } from '../../src/sync/exist-check.ts'
-import { connectUser } from '../../src/users/connect-user.ts'
-import { mapProject } from '../../src/users/map-project.ts'
 import type { FakeExistRequest } from '../fakes/fake-exist.ts'
 import {
   addPerson,
@@ -23,7 +23,9 @@ const items = (requests: FakeExistRequest[]) =>
     .filter((r) => r.method === 'POST' && /\/attributes\/(update|increment)\/$/.test(r.path))
     .flatMap((r) => (r.body as Item[]).map((i) => [r.path.split('/')[4], i.name, i.date, i.value]))
 const checks = (requests: FakeExistRequest[]) =>
-  requests.filter((r) => r.method === 'GET' && r.path !== '/api/2/accounts/profile/').map((r) => r.path)
+  requests
+    .filter((r) => r.method === 'GET' && r.path !== '/api/2/accounts/profile/')
+    .map((r) => r.path)
 
 describe('drift check in the queue job on D1', () => {
   let h: WorkerHarness
@@ -38,17 +40,30 @@ describe('drift check in the queue job on D1', () => {
     const tv = h.toggl.addProject(p.togglUser, { name: 'Series' })
     for (let d = 0; d < 6; d++) {
       const day = Date.parse('2026-11-14T08:00:00Z') + d * DAY
-      h.toggl.addEntry(p.togglUser, { projectId: work.id, start: day, stop: day + (30 + 5 * d) * 60_000 })
-      h.toggl.addEntry(p.togglUser, { projectId: tv.id, start: day + 10 * HOUR, stop: day + 10 * HOUR + 45 * 60_000 })
+      h.toggl.addEntry(p.togglUser, {
+        projectId: work.id,
+        start: day,
+        stop: day + (30 + 5 * d) * 60_000,
+      })
+      h.toggl.addEntry(p.togglUser, {
+        projectId: tv.id,
+        start: day + 10 * HOUR,
+        stop: day + 10 * HOUR + 45 * 60_000,
+      })
     }
-    const { user } = await connectUser(h.deps, { kind: 'personal', token: p.existToken }, { togglToken: p.togglToken })
+    const { user } = await connectUser(
+      h.deps,
+      { kind: 'personal', token: p.existToken },
+      { togglToken: p.togglToken },
+    )
     await mapProject(h.deps, user, `toggl:${work.id}`, 'productive_min')
     await mapProject(h.deps, user, `toggl:${tv.id}`, 'tv_min')
     const mapping = new Map([
       [`toggl:${work.id}`, 'productive_min'],
       [`toggl:${tv.id}`, 'tv_min'],
     ])
-    const matches = () => expectExistMatches(h, p.existUser, 'Europe/Berlin', togglEntries(p.togglUser), mapping)
+    const matches = () =>
+      expectExistMatches(h, p.existUser, 'Europe/Berlin', togglEntries(p.togglUser), mapping)
     const deliver = async () => {
       const result = await h.deliver([user])
       expect(result.explicitAcks).toEqual(result.ids)
@@ -72,13 +87,18 @@ describe('drift check in the queue job on D1', () => {
     h.advance(DAY)
     h.exist.resetLog()
     await p.deliver()
-    expect(checks(h.exist.requests)).toEqual(['/api/2/attributes/with-values/', '/api/2/attributes/owned/'])
+    expect(checks(h.exist.requests)).toEqual([
+      '/api/2/attributes/with-values/',
+      '/api/2/attributes/owned/',
+    ])
     expect(items(h.exist.requests).sort()).toEqual([
       ['update', 'productive_min', '2026-11-16', 40],
       ['update', 'tv_min', '2026-11-12', 0],
     ])
     p.matches()
-    const stored = await env.DB.prepare('SELECT count(*) AS n FROM exist_values').first<{ n: number }>()
+    const stored = await env.DB.prepare('SELECT count(*) AS n FROM exist_values').first<{
+      n: number
+    }>()
     expect(stored?.n).toBe(28)
 
     h.advance(HOUR)
@@ -99,7 +119,11 @@ describe('drift check in the queue job on D1', () => {
     p.matches()
 
     h.exist.stealAttribute(p.existUser, 'tv_min', { name: 'trakt', label: 'Trakt' })
-    h.toggl.addEntry(p.togglUser, { projectId: p.tv.id, start: '2026-11-20T06:00:00Z', stop: '2026-11-20T06:30:00Z' })
+    h.toggl.addEntry(p.togglUser, {
+      projectId: p.tv.id,
+      start: '2026-11-20T06:00:00Z',
+      stop: '2026-11-20T06:30:00Z',
+    })
     h.advance(HOUR)
     await p.deliver() // refused: tv_min stops syncing
     h.exist.giveBack(p.existUser, 'tv_min')

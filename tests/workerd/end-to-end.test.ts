@@ -2,9 +2,9 @@
 import { env, exports } from 'cloudflare:workers'
 import { describe, expect, inject, it, vi } from 'vitest'
 import { z } from 'zod'
+import { connectUser } from '../../src/accounts/connect-user.ts'
+import { mapProject } from '../../src/accounts/map-project.ts'
 import { workerDeps } from '../../src/entry/worker-deps.ts'
-import { connectUser } from '../../src/users/connect-user.ts'
-import { mapProject } from '../../src/users/map-project.ts'
 import { clearTables, runsOf } from './worker-harness.ts'
 
 const ValuesPage = z.object({

@@ -1,10 +1,10 @@
 /** On workerd with D1: the Node sync scenarios run through the queue consumer. */
 import { env } from 'cloudflare:workers'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { connectUser } from '../../src/accounts/connect-user.ts'
+import { disconnectSource, disconnectUser } from '../../src/accounts/disconnect.ts'
+import { mapProject } from '../../src/accounts/map-project.ts'
 import { zeroOut } from '../../src/sync/zero-out.ts'
-import { connectUser } from '../../src/users/connect-user.ts'
-import { disconnectSource, disconnectUser } from '../../src/users/disconnect.ts'
-import { mapProject } from '../../src/users/map-project.ts'
 import {
   addPerson,
   clockifyEntries,

@@ -2,8 +2,8 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { connectUser } from '../../src/users/connect-user.ts'
-import { mapProject } from '../../src/users/map-project.ts'
+import { connectUser } from '../../src/accounts/connect-user.ts'
+import { mapProject } from '../../src/accounts/map-project.ts'
 import worker from '../../src/entry/worker.ts'
 import {
   addPerson,

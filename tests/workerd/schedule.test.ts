@@ -49,23 +49,21 @@ describe('scheduled handler', () => {
   })
   afterEach(() => h.close())
 
-  it(
-    'enqueues every due user exactly once, in batches of at most 100',
-    { timeout: 20_000 },
-    async () => {
-      const due = await seedUsers(12_345)
-      const { queue, batches } = recordingQueue()
-      await h.schedule(queue)
+  it('enqueues every due user exactly once, in batches of at most 100', {
+    timeout: 20_000,
+  }, async () => {
+    const due = await seedUsers(12_345)
+    const { queue, batches } = recordingQueue()
+    await h.schedule(queue)
 
-      const sent = batches.flat().map((job) => job.user)
-      expect(sent.length).toBe(due.length)
-      expect(new Set(sent).size).toBe(sent.length)
-      expect([...sent].sort((a, b) => a - b)).toEqual(due)
-      // Pages of 5,000 due users, each sent as 50 batches of 100.
-      expect(batches.length).toBe(50 + 50 + Math.ceil((due.length - 10_000) / 100))
-      expect(Math.max(...batches.map((b) => b.length))).toBe(100)
-    },
-  )
+    const sent = batches.flat().map((job) => job.user)
+    expect(sent.length).toBe(due.length)
+    expect(new Set(sent).size).toBe(sent.length)
+    expect([...sent].sort((a, b) => a - b)).toEqual(due)
+    // Pages of 5,000 due users, each sent as 50 batches of 100.
+    expect(batches.length).toBe(50 + 50 + Math.ceil((due.length - 10_000) / 100))
+    expect(Math.max(...batches.map((b) => b.length))).toBe(100)
+  })
 
   it('sends a batch again once after a refusal', async () => {
     const due = await seedUsers(1_000)

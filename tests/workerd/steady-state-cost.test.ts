@@ -1,11 +1,11 @@
 /** On workerd: what one unchanged user costs per run (API requests and D1 round trips). */
 import { env } from 'cloudflare:workers'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createWorkerDeps } from '../../src/entry/worker-deps.ts'
+import { connectUser } from '../../src/accounts/connect-user.ts'
+import { mapProject } from '../../src/accounts/map-project.ts'
 import type { Deps } from '../../src/deps.ts'
+import { createWorkerDeps } from '../../src/entry/worker-deps.ts'
 import { consumeSyncJobs, type JobMessage } from '../../src/sync/sync-jobs.ts'
-import { connectUser } from '../../src/users/connect-user.ts'
-import { mapProject } from '../../src/users/map-project.ts'
 import { addPerson, createWorkerHarness, HOUR, type WorkerHarness } from './worker-harness.ts'
 
 /** Counts what reaches D1: round trips (what the per-invocation limit counts), statements, and writes. */

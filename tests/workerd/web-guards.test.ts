@@ -14,12 +14,18 @@ describe('a D1 database behind the code', () => {
     try {
       const isolate = freshIsolate()
       const call = (path: string) =>
-        worker.fetch(new Request(`https://tb.example.workers.dev${path}`), isolate, createExecutionContext())
+        worker.fetch(
+          new Request(`https://tb.example.workers.dev${path}`),
+          isolate,
+          createExecutionContext(),
+        )
       const health = await call('/healthz')
       expect(health.status).toBe(503)
       const body = (await health.json()) as { error: string }
       expect(body.error).toMatch(/no such table: rate_limits/)
-      expect(body.error).toContain('run `npx wrangler d1 migrations apply DB --remote` (with `wrangler dev`: `--local`)')
+      expect(body.error).toContain(
+        'run `npx wrangler d1 migrations apply DB --remote` (with `wrangler dev`: `--local`)',
+      )
       const signin = await call('/signin')
       expect(signin.status).toBe(503)
       const html = await signin.text()
@@ -29,7 +35,11 @@ describe('a D1 database behind the code', () => {
       await env.DB.exec('ALTER TABLE rate_limits_hidden RENAME TO rate_limits')
     }
     // Migrated again: the same kind of isolate answers 200.
-    const ok = await worker.fetch(new Request('https://tb.example.workers.dev/healthz'), freshIsolate(), createExecutionContext())
+    const ok = await worker.fetch(
+      new Request('https://tb.example.workers.dev/healthz'),
+      freshIsolate(),
+      createExecutionContext(),
+    )
     expect(ok.status).toBe(200)
   })
 })
@@ -47,13 +57,21 @@ describe('token tries on Workers', () => {
       // Every try from a new session in a new isolate: only D1 holds the count.
       const isolate = freshIsolate()
       const headers = { 'CF-Connecting-IP': ip }
-      const signin = await worker.fetch(new Request('https://tb.example.workers.dev/signin', { headers }), isolate, createExecutionContext())
+      const signin = await worker.fetch(
+        new Request('https://tb.example.workers.dev/signin', { headers }),
+        isolate,
+        createExecutionContext(),
+      )
       const cookie = signin.headers.getSetCookie()[0]!.split(';')[0]!
       const csrf = /name="_csrf" value="([^"]+)"/.exec(await signin.text())![1]!
       const res = await worker.fetch(
         new Request('https://tb.example.workers.dev/signin/token', {
           method: 'POST',
-          headers: { ...headers, Cookie: cookie, 'Content-Type': 'application/x-www-form-urlencoded' },
+          headers: {
+            ...headers,
+            Cookie: cookie,
+            'Content-Type': 'application/x-www-form-urlencoded',
+          },
           body: new URLSearchParams({ _csrf: csrf, existToken: 'wrong-token-00000000' }),
         }),
         isolate,
@@ -62,11 +80,11 @@ describe('token tries on Workers', () => {
       await res.text()
       return res
     }
-    for (let i = 0; i < 10; i++) expect((await tryOnce('203.0.113.5')).status, `try ${i + 1}`).toBe(400)
+    for (let i = 0; i < 10; i++)
+      expect((await tryOnce('203.0.113.5')).status, `try ${i + 1}`).toBe(400)
     const refused = await tryOnce('203.0.113.5')
     expect(refused.status).toBe(429)
     expect(refused.headers.get('Retry-After')).toBe('55')
     expect((await tryOnce('203.0.113.6')).status).toBe(400)
   })
 })
-

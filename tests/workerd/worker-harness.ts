@@ -7,16 +7,15 @@ import {
   waitOnExecutionContext,
 } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
-import { vi } from 'vitest'
-import { expect } from 'vitest'
-import { localWindow } from '../../src/bucketing/local-window.ts'
+import { expect, vi } from 'vitest'
+import { localWindow } from '../../src/core/local-window.ts'
+import type { Deps } from '../../src/deps.ts'
 import worker, { type WorkerEnv } from '../../src/entry/worker.ts'
 import { workerDeps } from '../../src/entry/worker-deps.ts'
-import type { Deps } from '../../src/deps.ts'
 import { FakeClockify, type FakeClockifyUser } from '../fakes/fake-clockify.ts'
 import { FakeExist, type FakeExistUser } from '../fakes/fake-exist.ts'
 import { FakeToggl, type FakeTogglUser } from '../fakes/fake-toggl.ts'
-import { trueMinutes, type OracleEntry } from '../helpers/oracle.ts'
+import { type OracleEntry, trueMinutes } from '../helpers/oracle.ts'
 
 export const SYNC_QUEUE = 'timebridge-sync'
 export const HOUR = 3_600_000

@@ -1,7 +1,7 @@
 /** public/_headers gives the static files on Workers exactly the security headers the app puts on its pages. */
 import { readFileSync } from 'node:fs'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createApp } from '../../src/app/create-app.tsx'
+import { createApp } from '../../src/web/create-app.tsx'
 import { createHarness, type Harness } from '../helpers/harness.ts'
 
 /** The headers of the `/*` block of a Cloudflare `_headers` file, names lower-cased. */
@@ -22,7 +22,13 @@ function headersFileBlock(path: string, pattern = '/*'): Record<string, string> 
 }
 
 /** Not security headers: they describe this one response. */
-const PER_RESPONSE = new Set(['content-type', 'content-length', 'set-cookie', 'cache-control', 'location'])
+const PER_RESPONSE = new Set([
+  'content-type',
+  'content-length',
+  'set-cookie',
+  'cache-control',
+  'location',
+])
 
 describe('public/_headers', () => {
   let h: Harness
@@ -32,7 +38,10 @@ describe('public/_headers', () => {
   afterEach(() => h.close())
 
   it('equals the security headers of a page served over https (as on Workers)', async () => {
-    const app = createApp({ ...h.deps, config: { ...h.deps.config, publicUrl: 'https://tb.example' } })
+    const app = createApp({
+      ...h.deps,
+      config: { ...h.deps.config, publicUrl: 'https://tb.example' },
+    })
     for (const path of ['/signin', '/status', '/nowhere']) {
       const res = await app.request(`https://tb.example${path}`)
       const sent = Object.fromEntries([...res.headers].filter(([name]) => !PER_RESPONSE.has(name)))

@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
-import { unstable_readConfig } from 'wrangler'
 import { afterAll, describe, expect, it } from 'vitest'
-import { parseEnv } from '../../src/config/env.ts'
-import { SEND_BATCH_MAX, retryDelaySeconds } from '../../src/sync/sync-jobs.ts'
+import { unstable_readConfig } from 'wrangler'
+import { parseEnv } from '../../src/shared/env.ts'
+import { retryDelaySeconds, SEND_BATCH_MAX } from '../../src/sync/sync-jobs.ts'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
 const config = unstable_readConfig({ config: join(root, 'wrangler.toml') })

@@ -1,0 +1,152 @@
+/** The ledger `user_data`: what Exist holds from us per (attribute, date), and the statements that move it. */
+import { and, eq, gte, inArray, lt, lte, sql } from 'drizzle-orm'
+import type { BatchOutcome, LedgerRow, Write } from '../core/plan-writes.ts'
+import { type Db, rowsPerInsert, type Statement } from './database.ts'
+import { existValuesAfter } from './exist-values-store.ts'
+import { userData } from './schema.ts'
+
+/** A ledger row binds 7 parameters (user, attribute, date, value, pending, error, updated_at). */
+const ROWS_PER_INSERT = rowsPerInsert(7)
+
+export async function loadLedger(
+  db: Db,
+  userId: number,
+  dates: readonly string[],
+): Promise<LedgerRow[]> {
+  if (dates.length === 0) return []
+  return db
+    .select({
+      attribute: userData.attribute,
+      date: userData.date,
+      value: userData.value,
+      pending: userData.pending,
+    })
+    .from(userData)
+    .where(
+      and(
+        eq(userData.userId, userId),
+        gte(userData.date, dates[0]!),
+        lte(userData.date, dates.at(-1)!),
+      ),
+    )
+}
+
+/** Records the intended totals as pending before anything is sent: a crash mid-push is settled next run. */
+export function markPending(
+  db: Db,
+  userId: number,
+  writes: readonly Write[],
+  now: number,
+): Statement[] {
+  const at = new Date(now)
+  const statements: Statement[] = []
+  for (let i = 0; i < writes.length; i += ROWS_PER_INSERT) {
+    const rows = writes.slice(i, i + ROWS_PER_INSERT).map((w) => ({
+      userId,
+      attribute: w.attribute,
+      date: w.date,
+      value: w.target,
+      pending: true,
+      error: null,
+      updatedAt: at,
+    }))
+    statements.push(
+      db
+        .insert(userData)
+        .values(rows)
+        .onConflictDoUpdate({
+          target: [userData.userId, userData.attribute, userData.date],
+          set: {
+            value: sql`excluded.value`,
+            pending: sql`excluded.pending`,
+            error: sql`excluded.error`,
+            updatedAt: sql`excluded.updated_at`,
+          },
+        }),
+    )
+  }
+  return statements
+}
+
+/**
+ * Confirmed rows stop being pending (and what the last drift check saw of their days moves with them);
+ * refused and unknown ones keep pending with the reason.
+ */
+export function recordOutcome(
+  db: Db,
+  userId: number,
+  outcome: BatchOutcome,
+  now: number,
+): Statement[] {
+  const at = new Date(now)
+  const row = (w: Write) =>
+    and(eq(userData.userId, userId), eq(userData.attribute, w.attribute), eq(userData.date, w.date))
+  return [
+    ...outcome.confirmed.map((w) =>
+      db.update(userData).set({ pending: false, error: null, updatedAt: at }).where(row(w)),
+    ),
+    ...outcome.refused.map((r) =>
+      db
+        .update(userData)
+        .set({ error: `${r.code}: ${r.error}`, updatedAt: at })
+        .where(row(r.write)),
+    ),
+    ...outcome.unknown.map((u) =>
+      db.update(userData).set({ error: u.error, updatedAt: at }).where(row(u.write)),
+    ),
+    ...existValuesAfter(db, userId, outcome.confirmed),
+  ]
+}
+
+export function deleteAttributesLedger(
+  db: Db,
+  userId: number,
+  names: readonly string[],
+): Statement[] {
+  if (names.length === 0) return []
+  return [
+    db
+      .delete(userData)
+      .where(and(eq(userData.userId, userId), inArray(userData.attribute, [...names]))),
+  ]
+}
+
+/** Zero Out: the user's whole ledger goes (every day is sent again). */
+export function clearLedger(db: Db, userId: number): Statement {
+  return db.delete(userData).where(eq(userData.userId, userId))
+}
+
+export type LedgerEntry = typeof userData.$inferSelect
+
+/** Full ledger rows of some attributes between two local dates (both included), for the status chart. */
+export async function ledgerBetween(
+  db: Db,
+  userId: number,
+  names: readonly string[],
+  from: string,
+  to: string,
+): Promise<LedgerEntry[]> {
+  if (names.length === 0) return []
+  return db
+    .select()
+    .from(userData)
+    .where(
+      and(
+        eq(userData.userId, userId),
+        inArray(userData.attribute, [...names]),
+        gte(userData.date, from),
+        lte(userData.date, to),
+      ),
+    )
+}
+
+/** Retention: rows dated before `beforeDate` go (the window never reaches them). */
+export function purgeLedger(db: Db, beforeDate: string, userId?: number): Statement {
+  return db
+    .delete(userData)
+    .where(
+      userId === undefined
+        ? lt(userData.date, beforeDate)
+        : and(eq(userData.userId, userId), lt(userData.date, beforeDate)),
+    )
+}

@@ -1,0 +1,198 @@
+/** What the status page shows, read from the database: runs in plain words, problems, next run, and the ledger as chart data. */
+import { Cron } from 'croner'
+import type { ChartSeries } from '../../views/day-chart.tsx'
+import type { CheckView, RunRow, StatusView } from '../../views/status-page.tsx'
+import { userStatus } from '../accounts/user-status.ts'
+import { SERVICE_LABEL } from '../clients/api-client.ts'
+import { localWindow } from '../core/local-window.ts'
+import { TEMPLATES } from '../core/templates.ts'
+import type { Deps } from '../deps.ts'
+import { loadExistValues } from '../store/exist-values-store.ts'
+import { ledgerBetween } from '../store/ledger-store.ts'
+import type { RunView } from '../store/run-store.ts'
+import type { User } from '../store/user-store.ts'
+import {
+  count,
+  dayDate,
+  localTime,
+  longDate,
+  plainError,
+  plainRefusal,
+  runHeadline,
+  shortDate,
+  TRIGGER_LABEL,
+} from './plain-words.ts'
+
+const RUNS_SHOWN = 10
+
+export async function statusView(deps: Deps, user: User): Promise<StatusView> {
+  const now = deps.now()
+  const status = await userStatus(deps, user, RUNS_SHOWN)
+  const window = localWindow(now, user.timezone, deps.config.syncDays)
+  // Runs may name attributes no longer synced: fall back to the template labels.
+  const attributeLabel = new Map([
+    ...TEMPLATES.map((t) => [t.name, t.label] as const),
+    ...status.attributes.map((a) => [a.attribute, a.label] as const),
+  ])
+  const label = (attribute: string) => attributeLabel.get(attribute) ?? attribute
+
+  // Templates in their usual order (Productive time first), then the user's own attributes by name.
+  const rank = (a: string) => {
+    const i = TEMPLATES.findIndex((t) => t.name === a)
+    return i < 0 ? TEMPLATES.length : i
+  }
+  const mapped = [...new Set(status.mappings.map((m) => m.attribute))].sort(
+    (a, b) => rank(a) - rank(b) || a.localeCompare(b),
+  )
+  const ledger = await ledgerBetween(deps.db, user.id, mapped, window.dates[0]!, window.today)
+  // What Exist holds as the last drift check read it (kept current by the writes it confirmed since).
+  const held = mapped.length ? await loadExistValues(deps.db, user.id, window.dates) : []
+  const drift: CheckView['drift'] = []
+  const charts: ChartSeries[] = mapped.map((attribute) => {
+    const refused = status.attributes.some(
+      (a) => a.attribute === attribute && a.status === 'refused',
+    )
+    return {
+      attribute,
+      label: label(attribute),
+      refused,
+      // Newest first: today is what people look for.
+      days: [...window.dates].reverse().map((date) => {
+        const row = ledger.find((r) => r.attribute === attribute && r.date === date)
+        const seen = held.find((e) => e.attribute === attribute && e.date === date)
+        const sent = row?.value ?? 0
+        const pending = row?.pending ?? false
+        const exist = seen ? (seen.value ?? 0) : null
+        // A pending day is not drift: the next run sets it absolutely anyway.
+        const drifted = !refused && !pending && exist !== null && exist !== sent
+        const note = drifted
+          ? `Exist shows ${exist} min, Timebridge sent ${sent} min on ${dayDate(date)}`
+          : null
+        if (note) drift.push({ attribute, date, text: `${label(attribute)}: ${note}` })
+        return {
+          date,
+          label: shortDate(date, window.today),
+          minutes: pending || exist === null ? sent : exist,
+          sent,
+          exist,
+          drift: drifted,
+          note,
+          pending,
+          error: row?.error ? plainRefusal(row.error) : null,
+        }
+      }),
+    }
+  })
+  const check: CheckView = {
+    checkedAt: user.existCheckedAt
+      ? localTime(user.existCheckedAt.getTime(), user.timezone, now)
+      : null,
+    readAt: held.length
+      ? localTime(Math.max(...held.map((e) => e.checkedAt.getTime())), user.timezone, now)
+      : null,
+    error: user.existCheckError ? plainError(user.existCheckError) : null,
+    drift,
+    repairDrift: user.repairDrift,
+  }
+
+  const problems: string[] = []
+  if (!user.syncing)
+    problems.push(plainError(user.stoppedReason ?? 'Exist refused the saved token'))
+  for (const s of status.sources) {
+    if (!s.connected && s.reason) problems.push(plainError(s.reason))
+  }
+  for (const a of status.attributes) {
+    if (a.status === 'refused') {
+      problems.push(
+        `${a.label}: another service took this attribute over in Exist, so Timebridge stopped writing to it. Map a project to it again to take it back.`,
+      )
+    }
+  }
+  for (const attribute of mapped) {
+    const refused = ledger.filter((r) => r.attribute === attribute && r.error)
+    const last = refused.at(-1)
+    if (last?.error && !/does not belong|unauthorised/.test(last.error)) {
+      problems.push(
+        `Exist refused ${count(refused.length, 'day')} of ${label(attribute)} (e.g. ${longDate(last.date)}: ${plainRefusal(last.error)}). The next run tries again.`,
+      )
+    }
+  }
+  if (user.retryAfter && user.retryAfter.getTime() > now) {
+    problems.push(
+      `An API asked Timebridge to wait: no run before ${localTime(user.retryAfter.getTime(), user.timezone, now)}.`,
+    )
+  }
+
+  const runs = status.runs.map((r) => runRow(r, user.timezone, now, label))
+  return {
+    timezone: user.timezone,
+    syncing: user.syncing,
+    nextRun: nextRunText(deps, user),
+    lastRun: runs[0] ?? null,
+    problems,
+    sourceConnected: status.sources.some((s) => s.connected),
+    mapped: status.mappings.length,
+    window: { first: longDate(window.dates[0]!), last: longDate(window.today) },
+    charts,
+    check,
+    runs,
+  }
+}
+
+/** When the schedule fires next (croner, the same expression the server runs), in the user's time. */
+export function nextRunText(deps: Deps, user: User): string | null {
+  const now = deps.now()
+  const cron = new Cron(deps.config.syncSchedule, { paused: true })
+  let next = cron.nextRun(new Date(now))
+  // A quota wait skips the runs before it.
+  const retry = user.retryAfter?.getTime()
+  while (next && retry !== undefined && next.getTime() < retry) next = cron.nextRun(next)
+  cron.stop()
+  if (!next) return null
+  const minutes = Math.max(0, Math.round((next.getTime() - now) / 60_000))
+  const wait =
+    minutes < 60
+      ? `${minutes} min`
+      : minutes < 48 * 60
+        ? `${Math.round(minutes / 60)} h`
+        : `${Math.round(minutes / 1440)} days`
+  return `${localTime(next.getTime(), user.timezone, now)} (in ${wait})`
+}
+
+function runRow(run: RunView, zone: string, now: number, label: (a: string) => string): RunRow {
+  const { summary } = run
+  const head = runHeadline(run)
+  const reads = Object.entries(summary.read).map(
+    ([source, n]) =>
+      `${count(n ?? 0, 'time entry', 'time entries')} from ${SERVICE_LABEL[source as keyof typeof SERVICE_LABEL] ?? source}`,
+  )
+  const { increment, update } = summary.written
+  const details = [
+    ...summary.refused.map(
+      (r) =>
+        `Exist refused ${label(r.attribute)} on ${longDate(r.date)}: ${plainRefusal(r.error)}.`,
+    ),
+    ...summary.notes.map((n) => plainError(n)),
+  ]
+  if (summary.pending > 0 && run.status !== 'partial')
+    details.push(`${count(summary.pending, 'value')} still waiting for Exist.`)
+  return {
+    id: run.id,
+    when: localTime(Date.parse(run.started_at), zone, now),
+    trigger: TRIGGER_LABEL[run.trigger] ?? run.trigger,
+    tone: head.tone,
+    headline: head.text,
+    read: reads.length
+      ? `Read ${reads.join(' and ')}.`
+      : run.status === 'ok'
+        ? 'No mapped project to read.'
+        : '',
+    sent:
+      increment + update === 0
+        ? run.status === 'ok' || run.status === 'partial'
+          ? 'Sent nothing to Exist.'
+          : ''
+        : `Sent ${count(increment + update, 'day value')} to Exist (${update} as totals, ${increment} as additions).`,
+    details,
+  }
+}
