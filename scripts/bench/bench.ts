@@ -9,17 +9,15 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { saveConnection } from '../../src/accounts/connect-user.ts'
 import { DEFAULT_HTTP_POLICY } from '../../src/clients/api-client.ts'
 import type { Deps } from '../../src/deps.ts'
 import { openSqlite } from '../../src/entry/open-sqlite.ts'
 import { parseEnv } from '../../src/shared/env.ts'
 import { silentLogger } from '../../src/shared/log.ts'
 import { createSecretBox } from '../../src/shared/secret-box.ts'
-import { mapStatements } from '../../src/store/attribute-store.ts'
-import { atomically } from '../../src/store/database.ts'
 import { DEFAULT_SYNC_CONCURRENCY, syncAll } from '../../src/sync/sync-all.ts'
 import type { FakesRequest, Mismatch, SeededUser } from './bench-fakes.ts'
+import { storeSeededUser } from './seed-users.ts'
 
 const USAGE =
   'usage: npm run bench -- --users N [--latency-ms L] [--concurrency C] [--json] [--tamper]'
@@ -172,39 +170,7 @@ try {
       from,
       to: Math.min(users, from + 1000),
     })
-    for (const u of batch) {
-      const { user } = await saveConnection(
-        deps,
-        { username: u.username, timezone: u.timezone },
-        { kind: 'personal', token: u.existToken },
-        [
-          {
-            credential: u.togglToken,
-            account: {
-              source: 'toggl',
-              accountId: String(u.togglId),
-              label: u.username,
-              meta: null,
-              projects: u.projects.map((p) => ({
-                project: `toggl:${p.id}`,
-                name: p.name,
-                workspaceId: String(u.workspaceId),
-                workspaceName: `${u.username}'s workspace`,
-                clientName: null,
-                color: '#0b83d9',
-                archived: false,
-              })),
-            },
-          },
-        ],
-      )
-      await atomically(
-        db,
-        u.mappings.flatMap((m) =>
-          mapStatements(db, user, m.project, m.attribute, m.label, deps.now()),
-        ),
-      )
-    }
+    for (const u of batch) await storeSeededUser(deps, u)
   }
   say(
     `RSS after seeding ${(process.memoryUsage.rss() / 2 ** 20).toFixed(1)} MB, heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(1)} MB`,

@@ -10,20 +10,24 @@ export interface ServedFake {
 
 export async function serveFake(
   fetch: (req: Request, env?: unknown) => Response | Promise<Response>,
+  opts: { port?: number } = {},
 ): Promise<ServedFake> {
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch, hostname: '127.0.0.1', port: 0 }, (info: AddressInfo) => {
-      resolve({
-        url: `http://127.0.0.1:${info.port}`,
-        close: () =>
-          new Promise<void>((done, fail) => {
-            const http = server as Server
-            http.close((err) => (err ? fail(err) : done()))
-            // Clients keep sockets alive; without this close() waits for their idle timeout.
-            http.closeAllConnections?.()
-          }),
-      })
-    })
+    const server = serve(
+      { fetch, hostname: '127.0.0.1', port: opts.port ?? 0 },
+      (info: AddressInfo) => {
+        resolve({
+          url: `http://127.0.0.1:${info.port}`,
+          close: () =>
+            new Promise<void>((done, fail) => {
+              const http = server as Server
+              http.close((err) => (err ? fail(err) : done()))
+              // Clients keep sockets alive; without this close() waits for their idle timeout.
+              http.closeAllConnections?.()
+            }),
+        })
+      },
+    )
     server.once('error', reject)
   })
 }
