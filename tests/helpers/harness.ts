@@ -7,14 +7,7 @@ import { openSqlite } from '../../src/entry/open-sqlite.ts'
 import { parseEnv } from '../../src/shared/env.ts'
 import { silentLogger } from '../../src/shared/log.ts'
 import { createSecretBox } from '../../src/shared/secret-box.ts'
-import {
-  FakeClockify,
-  FakeExist,
-  type FakeExistUser,
-  FakeToggl,
-  type FakeTogglUser,
-  serveFake,
-} from '../fakes/index.ts'
+import { FakeClockify, FakeExist, FakeToggl, serveFake } from '../fakes/index.ts'
 
 export const TEST_SECRET = 'test-secret-key-0123456789abcdef0123456789abcdef'
 
@@ -91,21 +84,6 @@ export async function createHarness(
 export const HOUR = 3_600_000
 export const MINUTE = 60_000
 export const DAY = 24 * HOUR
-
-/** A Toggl + Exist account pair for one person. */
-export function addPerson(h: Harness, name = 'alice', timezone = 'Europe/Berlin') {
-  const togglUser: FakeTogglUser = h.toggl.addUser({
-    token: `toggl-token-${name}-0001`,
-    timezone,
-    fullname: name,
-  })
-  const existUser: FakeExistUser = h.exist.addUser({
-    token: `exist-token-${name}-0001`,
-    username: name,
-    timezone,
-  })
-  return { togglUser, existUser, togglToken: togglUser.token, existToken: existUser.token }
-}
 
 /**
  * Clockify's regional hosts (euc1.clockify.me …) resolve to the loopback fake, which learns the

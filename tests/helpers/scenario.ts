@@ -1,13 +1,42 @@
-/** A connected, mapped person on the harness, plus checks that Exist holds the true minutes. */
+/**
+ * Scenario builders shared by the Node tests (harness.ts) and the workerd tests (worker-harness.ts):
+ * people on the fakes, a connected and mapped person, and the check that Exist holds the true
+ * minutes. Runs in both runtimes, so nothing here imports node: modules or a harness's runtime code.
+ */
 import { expect } from 'vitest'
 import { connectUser } from '../../src/accounts/connect-user.ts'
 import { mapProject } from '../../src/accounts/map-project.ts'
 import { localWindow } from '../../src/core/local-window.ts'
-import type { FakeClockifyUser, FakeExistUser, FakeTogglUser } from '../fakes/index.ts'
-import { addPerson, type Harness } from './harness.ts'
+import type { Deps } from '../../src/deps.ts'
+import type { FakeClockifyUser } from '../fakes/fake-clockify.ts'
+import type { FakeExist, FakeExistUser } from '../fakes/fake-exist.ts'
+import type { FakeToggl, FakeTogglUser } from '../fakes/fake-toggl.ts'
 import { type OracleEntry, trueMinutes } from './oracle.ts'
 
-export async function mappedPerson(h: Harness, name = 'alice', zone = 'Europe/Berlin') {
+/** What both harnesses offer: the app's deps (with its clock) and the fakes. */
+export interface Stack {
+  deps: Deps
+  toggl: FakeToggl
+  exist: FakeExist
+}
+
+/** A Toggl + Exist account pair for one person. */
+export function addPerson(h: Stack, name = 'alice', timezone = 'Europe/Berlin') {
+  const togglUser: FakeTogglUser = h.toggl.addUser({
+    token: `toggl-token-${name}-0001`,
+    timezone,
+    fullname: name,
+  })
+  const existUser: FakeExistUser = h.exist.addUser({
+    token: `exist-token-${name}-0001`,
+    username: name,
+    timezone,
+  })
+  return { togglUser, existUser, togglToken: togglUser.token, existToken: existUser.token }
+}
+
+/** Work and Side project → productive_min, Series → tv_min; connected and mapped through the use-cases. */
+export async function mappedPerson(h: Stack, name = 'alice', zone = 'Europe/Berlin') {
   const p = addPerson(h, name, zone)
   const work = h.toggl.addProject(p.togglUser, { name: 'Work' })
   const side = h.toggl.addProject(p.togglUser, { name: 'Side project' })
@@ -26,7 +55,7 @@ export async function mappedPerson(h: Harness, name = 'alice', zone = 'Europe/Be
 export type Person = Awaited<ReturnType<typeof mappedPerson>>
 
 /** Asserts every mapped attribute on every window day equals the independently computed truth. */
-export function expectExistMatchesToggl(h: Harness, p: Person, mapping?: Map<string, string>) {
+export function expectExistMatchesToggl(h: Stack, p: Person, mapping?: Map<string, string>) {
   const attributeOf =
     mapping ??
     new Map([
@@ -49,14 +78,15 @@ export const clockifyEntries = (u: FakeClockifyUser): OracleEntry[] =>
 
 /** Every attribute of `attributeOf`, every window day: Exist equals the truth computed from the entries. */
 export function expectExistMatches(
-  h: Harness,
+  h: Stack,
   existUser: FakeExistUser,
   zone: string,
   entries: OracleEntry[],
   attributeOf: ReadonlyMap<string, string>,
 ) {
-  const { dates } = localWindow(h.clock.now, zone, 14)
-  const truth = trueMinutes(entries, attributeOf, zone, dates, h.clock.now)
+  const now = h.deps.now()
+  const { dates } = localWindow(now, zone, 14)
+  const truth = trueMinutes(entries, attributeOf, zone, dates, now)
   const actual = new Map(
     [...truth.keys()].map((a) => [
       a,

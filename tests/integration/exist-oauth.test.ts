@@ -15,7 +15,8 @@ import {
   registerTestClient,
   TEST_CLIENT,
 } from '../helpers/exist-oauth.ts'
-import { addPerson, createHarness, DAY, type Harness, HOUR } from '../helpers/harness.ts'
+import { createHarness, DAY, type Harness, HOUR } from '../helpers/harness.ts'
+import { addPerson } from '../helpers/scenario.ts'
 
 describe('Exist OAuth tokens', () => {
   let h: Harness

@@ -4,7 +4,8 @@ import { connectUser } from '../../src/accounts/connect-user.ts'
 import { mapProject } from '../../src/accounts/map-project.ts'
 import { statusOf } from '../../src/accounts/user-status.ts'
 import { syncUser } from '../../src/sync/sync-user.ts'
-import { addPerson, createHarness, type Harness, HOUR, MINUTE } from '../helpers/harness.ts'
+import { createHarness, type Harness, HOUR, MINUTE } from '../helpers/harness.ts'
+import { addPerson } from '../helpers/scenario.ts'
 
 describe('first sync and steady state', () => {
   let h: Harness

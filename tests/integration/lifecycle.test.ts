@@ -10,8 +10,13 @@ import { statusOf } from '../../src/accounts/user-status.ts'
 import { InputError } from '../../src/core/input-error.ts'
 import { syncUser } from '../../src/sync/sync-user.ts'
 import { zeroOut } from '../../src/sync/zero-out.ts'
-import { addPerson, createHarness, type Harness, HOUR } from '../helpers/harness.ts'
-import { expectExistMatchesToggl, mappedPerson, type Person } from '../helpers/scenario.ts'
+import { createHarness, type Harness, HOUR } from '../helpers/harness.ts'
+import {
+  addPerson,
+  expectExistMatchesToggl,
+  mappedPerson,
+  type Person,
+} from '../helpers/scenario.ts'
 
 const TABLES = [
   'users',

@@ -5,7 +5,8 @@ import { mappings, runs, sourceConnections, userData, users } from '../../src/st
 import { createApp } from '../../src/web/create-app.tsx'
 import { RESCUETIME } from '../fakes/sample-account.ts'
 import { OAUTH_ENV, registerTestClient } from '../helpers/exist-oauth.ts'
-import { addPerson, createHarness, type Harness } from '../helpers/harness.ts'
+import { createHarness, type Harness } from '../helpers/harness.ts'
+import { addPerson } from '../helpers/scenario.ts'
 import { text, WebClient } from '../helpers/web-client.ts'
 
 type Person = ReturnType<typeof addPerson> & { work: number; tv: number; secret: string }

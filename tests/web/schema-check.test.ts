@@ -7,7 +7,8 @@ import { MIGRATIONS_DIR } from '../../src/entry/open-sqlite.ts'
 import type { Db } from '../../src/store/database.ts'
 import * as schema from '../../src/store/schema.ts'
 import { createApp } from '../../src/web/create-app.tsx'
-import { addPerson, createHarness, type Harness } from '../helpers/harness.ts'
+import { createHarness, type Harness } from '../helpers/harness.ts'
+import { addPerson } from '../helpers/scenario.ts'
 import { text, WebClient } from '../helpers/web-client.ts'
 
 describe('database schema check', () => {

@@ -7,15 +7,8 @@ import { atomically } from '../../src/store/database.ts'
 import { setRepairDrift } from '../../src/store/exist-values-store.ts'
 import { checkUser, repairUser } from '../../src/sync/exist-check.ts'
 import type { FakeExistRequest } from '../fakes/fake-exist.ts'
-import {
-  addPerson,
-  createWorkerHarness,
-  DAY,
-  expectExistMatches,
-  HOUR,
-  togglEntries,
-  type WorkerHarness,
-} from './worker-harness.ts'
+import { addPerson, expectExistMatches, togglEntries } from '../helpers/scenario.ts'
+import { createWorkerHarness, DAY, HOUR, type WorkerHarness } from './worker-harness.ts'
 
 type Item = { name: string; date: string; value: number }
 const items = (requests: FakeExistRequest[]) =>

@@ -6,15 +6,13 @@ import { disconnectSource, disconnectUser } from '../../src/accounts/disconnect.
 import { mapProject } from '../../src/accounts/map-project.ts'
 import { zeroOut } from '../../src/sync/zero-out.ts'
 import {
-  addPerson,
   clockifyEntries,
-  createWorkerHarness,
   expectExistMatches,
-  HOUR,
-  runsOf,
-  togglEntries,
-  type WorkerHarness,
-} from './worker-harness.ts'
+  expectExistMatchesToggl,
+  mappedPerson,
+  type Person,
+} from '../helpers/scenario.ts'
+import { createWorkerHarness, HOUR, runsOf, type WorkerHarness } from './worker-harness.ts'
 
 const TABLES = [
   'users',
@@ -38,31 +36,6 @@ describe('sync through the queue consumer on D1', () => {
   })
   afterEach(() => h.close())
 
-  /** As tests/helpers/scenario.ts: Work and Side project → productive_min, Series → tv_min, in Berlin. */
-  async function mappedPerson(name = 'alice') {
-    const p = addPerson(h, name, 'Europe/Berlin')
-    const work = h.toggl.addProject(p.togglUser, { name: 'Work' })
-    const side = h.toggl.addProject(p.togglUser, { name: 'Side project' })
-    const tv = h.toggl.addProject(p.togglUser, { name: 'Series' })
-    const { user } = await connectUser(
-      h.deps,
-      { kind: 'personal', token: p.existToken },
-      { togglToken: p.togglToken },
-    )
-    await mapProject(h.deps, user, `toggl:${work.id}`, 'productive_min')
-    await mapProject(h.deps, user, `toggl:${side.id}`, 'productive_min')
-    await mapProject(h.deps, user, `toggl:${tv.id}`, 'tv_min')
-    const mapping = new Map([
-      [`toggl:${work.id}`, 'productive_min'],
-      [`toggl:${side.id}`, 'productive_min'],
-      [`toggl:${tv.id}`, 'tv_min'],
-    ])
-    const check = () =>
-      expectExistMatches(h, p.existUser, 'Europe/Berlin', togglEntries(p.togglUser), mapping)
-    return { ...p, user, work, side, tv, check }
-  }
-  type Person = Awaited<ReturnType<typeof mappedPerson>>
-
   /** One queue delivery for the user; the message must be acked. */
   async function sync(p: Person | { user: number }) {
     const result = await h.deliver([p.user])
@@ -72,7 +45,7 @@ describe('sync through the queue consumer on D1', () => {
   }
 
   it('first sync sets absolute totals, even over values another service left; then one Toggl request and nothing to Exist', async () => {
-    const p = await mappedPerson()
+    const p = await mappedPerson(h)
     h.exist.setValue(p.existUser, 'productive_min', '2026-11-18', 999)
     h.toggl.addEntry(p.togglUser, {
       projectId: p.work.id,
@@ -82,7 +55,7 @@ describe('sync through the queue consumer on D1', () => {
     expect(await sync(p)).toMatchObject({ trigger: 'queue', status: 'ok', error: null })
     expect(h.exist.value(p.existUser, 'productive_min', '2026-11-18')).toBe(0)
     expect(h.exist.writes().flatMap((r) => r.body as unknown[])).toHaveLength(28)
-    p.check()
+    expectExistMatchesToggl(h, p)
 
     h.advance(HOUR)
     h.toggl.resetLog()
@@ -93,7 +66,7 @@ describe('sync through the queue consumer on D1', () => {
   })
 
   it('follows edits, moves and deletes with increments up and updates down', async () => {
-    const p = await mappedPerson()
+    const p = await mappedPerson(h)
     const a = h.toggl.addEntry(p.togglUser, {
       projectId: p.work.id,
       start: '2026-11-19T08:00:00Z',
@@ -110,7 +83,7 @@ describe('sync through the queue consumer on D1', () => {
       stop: '2026-11-16T10:30:00Z',
     })
     await sync(p)
-    p.check()
+    expectExistMatchesToggl(h, p)
 
     h.advance(HOUR)
     h.toggl.editEntry(p.togglUser, a.id, { stop: '2026-11-19T09:45:00Z' }) // longer
@@ -135,11 +108,11 @@ describe('sync through the queue consumer on D1', () => {
       ]),
     )
     expect(sent).toHaveLength(4)
-    p.check()
+    expectExistMatchesToggl(h, p)
   })
 
   it('Zero Out repairs a manual edit in Exist and re-sends every day', async () => {
-    const p = await mappedPerson()
+    const p = await mappedPerson(h)
     h.toggl.addEntry(p.togglUser, {
       projectId: p.work.id,
       start: '2026-11-19T08:00:00Z',
@@ -156,7 +129,7 @@ describe('sync through the queue consumer on D1', () => {
     h.advance(HOUR)
     const report = await zeroOut(h.deps, p.user, 'web')
     expect(report).toMatchObject({ status: 'ok', zeroed: 28 })
-    p.check()
+    expectExistMatchesToggl(h, p)
     expect(h.exist.value(p.existUser, 'tv_min', '2026-11-10')).toBe(0)
 
     h.advance(HOUR)
@@ -166,14 +139,14 @@ describe('sync through the queue consumer on D1', () => {
   })
 
   it('disconnecting one source keeps the user; disconnecting the user leaves nothing, and a late job is acked without a run', async () => {
-    const p = await mappedPerson()
+    const p = await mappedPerson(h)
     h.toggl.addEntry(p.togglUser, {
       projectId: p.work.id,
       start: '2026-11-19T08:00:00Z',
       stop: '2026-11-19T09:00:00Z',
     })
     await sync(p)
-    const other = await mappedPerson('carol')
+    const other = await mappedPerson(h, 'carol')
     await sync(other)
 
     const source = await disconnectSource(h.deps, other.user, 'toggl')
@@ -252,7 +225,7 @@ describe('sync through the queue consumer on D1', () => {
   })
 
   it('never syncs a user twice at once: duplicates in a batch and two invocations at the same time', async () => {
-    const p = await mappedPerson()
+    const p = await mappedPerson(h)
     h.toggl.addEntry(p.togglUser, {
       projectId: p.work.id,
       start: '2026-11-19T08:00:00Z',
@@ -270,6 +243,6 @@ describe('sync through the queue consumer on D1', () => {
     expect([...x.explicitAcks, ...y.explicitAcks].sort()).toEqual([...x.ids, ...y.ids].sort())
     expect(h.toggl.requests.filter((r) => r.path === '/api/v9/me/time_entries')).toHaveLength(1)
     expect(await runsOf(p.user)).toHaveLength(2)
-    p.check()
+    expectExistMatchesToggl(h, p)
   })
 })

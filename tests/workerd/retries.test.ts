@@ -5,13 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { connectUser } from '../../src/accounts/connect-user.ts'
 import { mapProject } from '../../src/accounts/map-project.ts'
 import worker from '../../src/entry/worker.ts'
-import {
-  addPerson,
-  createWorkerHarness,
-  runsOf,
-  SYNC_QUEUE,
-  type WorkerHarness,
-} from './worker-harness.ts'
+import { addPerson } from '../helpers/scenario.ts'
+import { createWorkerHarness, runsOf, SYNC_QUEUE, type WorkerHarness } from './worker-harness.ts'
 
 /**
  * The consumer's half of retries: a failed run is retried with a growing delay on every attempt;

@@ -6,7 +6,8 @@ import { mapProject } from '../../src/accounts/map-project.ts'
 import type { Deps } from '../../src/deps.ts'
 import { createWorkerDeps } from '../../src/entry/worker-deps.ts'
 import { consumeSyncJobs, type JobMessage } from '../../src/sync/sync-jobs.ts'
-import { addPerson, createWorkerHarness, HOUR, type WorkerHarness } from './worker-harness.ts'
+import { addPerson } from '../helpers/scenario.ts'
+import { createWorkerHarness, HOUR, type WorkerHarness } from './worker-harness.ts'
 
 /** Counts what reaches D1: round trips (what the per-invocation limit counts), statements, and writes. */
 function countingD1(db: D1Database) {

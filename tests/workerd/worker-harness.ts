@@ -7,15 +7,13 @@ import {
   waitOnExecutionContext,
 } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
-import { expect, vi } from 'vitest'
-import { localWindow } from '../../src/core/local-window.ts'
+import { vi } from 'vitest'
 import type { Deps } from '../../src/deps.ts'
 import worker, { type WorkerEnv } from '../../src/entry/worker.ts'
 import { workerDeps } from '../../src/entry/worker-deps.ts'
-import { FakeClockify, type FakeClockifyUser } from '../fakes/fake-clockify.ts'
-import { FakeExist, type FakeExistUser } from '../fakes/fake-exist.ts'
-import { FakeToggl, type FakeTogglUser } from '../fakes/fake-toggl.ts'
-import { type OracleEntry, trueMinutes } from '../helpers/oracle.ts'
+import { FakeClockify } from '../fakes/fake-clockify.ts'
+import { FakeExist } from '../fakes/fake-exist.ts'
+import { FakeToggl } from '../fakes/fake-toggl.ts'
 
 export const SYNC_QUEUE = 'timebridge-sync'
 export const HOUR = 3_600_000
@@ -155,13 +153,6 @@ export async function clearTables(): Promise<void> {
   await env.DB.batch(TABLES.map((t) => env.DB.prepare(`DELETE FROM ${t}`)))
 }
 
-/** A Toggl + Exist account pair for one person, as in the Node harness. */
-export function addPerson(h: WorkerHarness, name = 'alice', timezone = 'Europe/Berlin') {
-  const togglUser = h.toggl.addUser({ token: `toggl-token-${name}-0001`, timezone, fullname: name })
-  const existUser = h.exist.addUser({ token: `exist-token-${name}-0001`, username: name, timezone })
-  return { togglUser, existUser, togglToken: togglUser.token, existToken: existUser.token }
-}
-
 /** What the runs table holds for a user, newest first. */
 export async function runsOf(
   user: number,
@@ -172,33 +163,4 @@ export async function runsOf(
     .bind(user)
     .all<{ trigger: string; status: string; error: string | null }>()
   return results
-}
-
-export const togglEntries = (u: FakeTogglUser): OracleEntry[] =>
-  u.entries
-    .filter((e) => e.serverDeletedAt === null && e.projectId !== null)
-    .map((e) => ({ project: `toggl:${e.projectId}`, start: e.start, stop: e.stop }))
-
-export const clockifyEntries = (u: FakeClockifyUser): OracleEntry[] =>
-  u.entries
-    .filter((e) => e.projectId !== null)
-    .map((e) => ({ project: `clockify:${e.projectId}`, start: e.start, stop: e.end }))
-
-/** Every attribute of `attributeOf`, every window day: Exist holds the truth the Node tests' oracle computes. */
-export function expectExistMatches(
-  h: WorkerHarness,
-  existUser: FakeExistUser,
-  zone: string,
-  entries: OracleEntry[],
-  attributeOf: ReadonlyMap<string, string>,
-) {
-  const { dates } = localWindow(Date.now(), zone, 14)
-  const truth = trueMinutes(entries, attributeOf, zone, dates, Date.now())
-  const actual = new Map(
-    [...truth.keys()].map((a) => [
-      a,
-      new Map(dates.map((d) => [d, h.exist.value(existUser, a, d)])),
-    ]),
-  )
-  expect(actual).toEqual(truth)
 }
