@@ -1,4 +1,5 @@
 /** Keys derived from SECRET_KEY (HKDF): AES-GCM for tokens at rest, HMAC for signed values. Web Crypto only, so it runs on Node and Workers alike. */
+import { decodeBase64Url, encodeBase64Url } from 'hono/utils/encode'
 
 const enc = new TextEncoder()
 const dec = new TextDecoder()
@@ -78,15 +79,12 @@ export async function createSecretBox(secretKey: string): Promise<SecretBox> {
   }
 }
 
+/** base64url without padding, as sealed tokens and cookies have always been written: hono's codec, its `=` dropped. */
 export function toB64Url(bytes: Uint8Array): string {
-  let bin = ''
-  for (const b of bytes) bin += String.fromCharCode(b)
-  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
+  return encodeBase64Url(bytes.slice().buffer).replace(/=+$/, '')
 }
 
+/** Reads base64url with or without padding. */
 export function fromB64Url(text: string): Uint8Array<ArrayBuffer> {
-  const bin = atob(text.replace(/-/g, '+').replace(/_/g, '/'))
-  const out = new Uint8Array(bin.length)
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i)
-  return out
+  return decodeBase64Url(text)
 }

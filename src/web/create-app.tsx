@@ -1,6 +1,8 @@
 /** The web app: one Hono app for Node and Workers, built from its dependencies. */
 import { Hono, type MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
+import { csrf } from 'hono/csrf'
+import { HTTPException } from 'hono/http-exception'
 import { secureHeaders } from 'hono/secure-headers'
 import { MessagePage } from '../../views/message-page.tsx'
 import type { Deps } from '../deps.ts'
@@ -131,11 +133,23 @@ export function createApp(deps: Deps, opts: AppOptions = {}): App {
     if (page) c.header('Cache-Control', 'no-store')
   })
 
+  // hono/csrf first: a form POST from a browser must come from our own pages, by its Sec-Fetch-Site
+  // (same-origin) or its Origin (the public URL's, or the address the request came to). Every
+  // browser sends Origin with a POST, so a request with neither header is no browser's and cannot
+  // be a cross-site forgery; the session token below is still required of it. hono's verdict is
+  // taken without letting it answer, so a refusal gets the page below.
+  const sameOrigin = csrf({
+    origin: (origin, c) =>
+      origin === new URL(deps.config.publicUrl).origin || origin === new URL(c.req.url).origin,
+  })
   // A POST is refused before its body is read when it cannot pass the CSRF check anyway: no
   // session cookie came with it, another site sent it, or it is not a form. That keeps refusing
   // an anonymous flood cheap (no parsing, no buffering).
   app.use('*', async (c, next) => {
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next()
+    const fromBrowser =
+      c.req.header('Origin') !== undefined || c.req.header('Sec-Fetch-Site') !== undefined
+    if (fromBrowser && !(await passes(sameOrigin, c))) return csrfFailed(c, deps)
     const type = c.req.header('Content-Type') ?? ''
     const formPost = /^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(type)
     const crossSite = c.req.header('Sec-Fetch-Site') === 'cross-site'
@@ -258,4 +272,17 @@ export function sameOriginReferer(
   } catch {
     return undefined
   }
+}
+
+/** Runs a checking middleware on its own: true when it lets the request through. */
+async function passes(check: MiddlewareHandler<AppEnv>, c: AppContext): Promise<boolean> {
+  let passed = false
+  try {
+    await check(c, async () => {
+      passed = true
+    })
+  } catch (error) {
+    if (!(error instanceof HTTPException)) throw error
+  }
+  return passed
 }

@@ -36,7 +36,12 @@ export class WebClient {
     return this.send(path, {
       method: 'POST',
       body: body.toString(),
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...opts.headers },
+      // Browsers send Origin with every POST; the app's hono/csrf check wants it (or Sec-Fetch-Site).
+      headers: {
+        'Content-Type': 'application/x-www-form-urlencoded',
+        Origin: this.origin,
+        ...opts.headers,
+      },
     })
   }
 

@@ -207,6 +207,9 @@ describe('web routes', () => {
       ).toBe(403)
       const cross = await a.post(path, form, { headers: { 'Sec-Fetch-Site': 'cross-site' } })
       expect(cross.status, `${path} cross-site`).toBe(403)
+      // A browser without Sec-Fetch-Site still names the other site in Origin (hono/csrf).
+      const foreign = await a.post(path, form, { headers: { Origin: 'https://evil.example' } })
+      expect(foreign.status, `${path} from another origin`).toBe(403)
     }
     // JSON bodies carry no form token either.
     const json = await app.request('http://localhost:3000/sync', {
