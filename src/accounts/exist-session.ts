@@ -6,6 +6,7 @@ import { refreshTokens, type TokenPair } from '../clients/exist/exist-oauth.ts'
 import type { ExistAttribute } from '../clients/exist/exist-schemas.ts'
 import type { Deps } from '../deps.ts'
 import { getUser, saveRefreshedTokens, type User } from '../store/user-store.ts'
+import { openSecret } from './open-secret.ts'
 import { PURPOSE } from './source-readers.ts'
 
 /** Exist tokens live a year; like Exist Integrations we renew a week before the end. */
@@ -17,7 +18,7 @@ export class RefreshRefused extends ApiError {
 }
 
 export async function existFor(deps: Deps, user: User): Promise<ExistClient> {
-  let token = await deps.box.open(user.existToken, PURPOSE.existToken)
+  let token = await openSecret(deps, user.existToken, PURPOSE.existToken, 'exist')
   const expiresAt = user.existTokenExpiresAt?.getTime()
   if (
     user.existAuth === 'oauth' &&
@@ -61,7 +62,7 @@ export async function refreshExistToken(deps: Deps, user: User): Promise<string>
       'Exist token needs refreshing but EXIST_CLIENT_ID/EXIST_CLIENT_SECRET are not set',
     )
   }
-  const refreshToken = await deps.box.open(user.existRefreshToken, PURPOSE.existRefresh)
+  const refreshToken = await openSecret(deps, user.existRefreshToken, PURPOSE.existRefresh, 'exist')
   let pair: TokenPair
   try {
     pair = await refreshTokens(deps, client, refreshToken)
@@ -69,7 +70,7 @@ export async function refreshExistToken(deps: Deps, user: User): Promise<string>
     if (error instanceof ApiError && (error.kind === 'auth' || error.kind === 'rejected')) {
       const current = await getUser(deps.db, user.id)
       if (current.existRefreshToken && current.existRefreshToken !== user.existRefreshToken) {
-        return deps.box.open(current.existToken, PURPOSE.existToken)
+        return openSecret(deps, current.existToken, PURPOSE.existToken, 'exist')
       }
       // An invalid_grant answer (400) means the same as a 401 here: this pair is dead.
       throw new RefreshRefused(

@@ -10,6 +10,7 @@ import { InputError } from '../core/input-error.ts'
 import type { Source, SourceReader } from '../core/source-types.ts'
 import type { Deps } from '../deps.ts'
 import type { SourceConnection } from '../store/user-store.ts'
+import { openSecret } from './open-secret.ts'
 
 /** Purpose strings bound to sealed secrets (AES-GCM associated data). */
 export const PURPOSE = {
@@ -20,7 +21,7 @@ export const PURPOSE = {
 
 export async function sourceCredential(deps: Deps, conn: SourceConnection): Promise<string> {
   if (!conn.credential) throw new InputError(`${conn.source} is not connected`, 'source')
-  return deps.box.open(conn.credential, PURPOSE.source(conn.source))
+  return openSecret(deps, conn.credential, PURPOSE.source(conn.source), conn.source)
 }
 
 /** `workspaceIds` narrows a run to the workspaces that hold mapped projects (Clockify quotas are per workspace). */

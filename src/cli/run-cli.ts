@@ -24,6 +24,10 @@ export interface CliIo {
   open(): Promise<{ deps: Deps; close(): void }>
   /** `serve` keeps running until this resolves. */
   serve(deps: Deps): Promise<void>
+  /** Where `connect` finds tokens not given as flags (EXIST_TOKEN, TOGGL_TOKEN, CLOCKIFY_KEY). */
+  env?: Record<string, string | undefined>
+  /** All of stdin, for token flags given as `-`. */
+  readStdin?(): Promise<string>
 }
 
 type Options = NonNullable<ParseArgsConfig['options']>
@@ -31,7 +35,7 @@ interface Command {
   summary: string
   usage: string
   options: Options
-  run(deps: Deps, flags: Flags): Promise<{ json: unknown; text: string }>
+  run(deps: Deps, flags: Flags, io: CliIo): Promise<{ json: unknown; text: string }>
 }
 type Flags = Record<string, string | boolean | undefined>
 
@@ -48,23 +52,27 @@ const COMMANDS: Record<string, Command> = {
   connect: {
     summary: 'create or update the user of an Exist token, with their time sources',
     usage:
-      'connect --exist-token T [--toggl-token T] [--clockify-key K [--clockify-region global|eu|us|uk|au]]',
+      'connect --exist-token T|- [--toggl-token T|-] [--clockify-key K|- [--clockify-region global|eu|us|uk|au]] (or EXIST_TOKEN, TOGGL_TOKEN, CLOCKIFY_KEY in the environment)',
     options: {
       'exist-token': str,
       'toggl-token': str,
       'clockify-key': str,
       'clockify-region': str,
     },
-    async run(deps, f) {
-      if (f['clockify-region'] !== undefined && f['clockify-key'] === undefined) {
-        throw new UsageError('--clockify-region needs --clockify-key')
+    async run(deps, f, io) {
+      const t = await tokens(f, io)
+      if (f['clockify-region'] !== undefined && t['clockify-key'] === undefined) {
+        throw new UsageError('--clockify-region needs --clockify-key (or CLOCKIFY_KEY)')
       }
+      const existToken = t['exist-token']
+      if (existToken === undefined)
+        throw new UsageError('--exist-token is required (or EXIST_TOKEN in the environment)')
       const result = await connectUser(
         deps,
-        { kind: 'personal', token: required(f, 'exist-token') },
+        { kind: 'personal', token: existToken },
         {
-          togglToken: f['toggl-token'] as string | undefined,
-          clockifyKey: f['clockify-key'] as string | undefined,
+          togglToken: t['toggl-token'],
+          clockifyKey: t['clockify-key'],
           clockifyRegion: f['clockify-region'] as string | undefined,
         },
       )
@@ -215,7 +223,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       await io.serve(runtime.deps)
       return 0
     }
-    const result = await command.run(runtime.deps, flags)
+    const result = await command.run(runtime.deps, flags, io)
     io.out(flags.json ? JSON.stringify(result.json, null, 2) : result.text)
     return 0
   } catch (error) {
@@ -250,9 +258,60 @@ function required(f: Flags, name: string): string {
 
 function userId(f: Flags): number {
   const raw = required(f, 'user')
-  if (!/^[1-9]\d{0,15}$/.test(raw.trim()))
-    throw new UsageError(`--user must be a user id, a whole number (got "${raw}")`)
-  return Number(raw)
+  const id = Number(raw.trim())
+  // 9007199254740993 would silently become …992: another user's id.
+  if (!/^[1-9]\d*$/.test(raw.trim()) || !Number.isSafeInteger(id)) {
+    throw new UsageError(
+      `--user must be a user id, a whole number from 1 to ${Number.MAX_SAFE_INTEGER} (got "${raw}")`,
+    )
+  }
+  return id
+}
+
+/** Token flags and the environment variables that stand in for them. */
+const TOKEN_SOURCES = [
+  ['exist-token', 'EXIST_TOKEN'],
+  ['toggl-token', 'TOGGL_TOKEN'],
+  ['clockify-key', 'CLOCKIFY_KEY'],
+] as const
+type TokenFlag = (typeof TOKEN_SOURCES)[number][0]
+
+/**
+ * Tokens from flags, stdin or the environment, so they need not show in `ps`: a flag given as `-`
+ * reads one line of stdin (several such flags read one line each, in the order above); a flag not
+ * given falls back to its environment variable.
+ */
+async function tokens(f: Flags, io: CliIo): Promise<Partial<Record<TokenFlag, string>>> {
+  const piped = TOKEN_SOURCES.filter(([flag]) => f[flag] === '-').map(([flag]) => flag)
+  let lines: string[] = []
+  if (piped.length > 0) {
+    if (!io.readStdin) throw new UsageError('this runtime has no stdin to read tokens from')
+    lines = (await io.readStdin())
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .filter(Boolean)
+    if (lines.length !== piped.length) {
+      const names = piped.map((p) => `--${p}`).join(', ')
+      throw new UsageError(
+        `stdin must hold ${piped.length} line(s), one token for each of ${names} given as "-" (got ${lines.length})`,
+      )
+    }
+  }
+  const out: Partial<Record<TokenFlag, string>> = {}
+  for (const [flag, variable] of TOKEN_SOURCES) {
+    const given = f[flag]
+    const value =
+      given === '-' ? lines.shift() : typeof given === 'string' ? given : io.env?.[variable]
+    if (
+      given !== undefined &&
+      given !== '-' &&
+      (typeof given !== 'string' || given.trim() === '')
+    ) {
+      throw new UsageError(`--${flag} is empty`)
+    }
+    if (value !== undefined && value.trim() !== '') out[flag] = value.trim()
+  }
+  return out
 }
 
 function help(): string {

@@ -8,13 +8,14 @@ import type { Deps } from '../deps.ts'
 import { type Config, parseEnv } from '../shared/env.ts'
 import { type Logger, silentLogger } from '../shared/log.ts'
 import { createSecretBox } from '../shared/secret-box.ts'
+import { nodeProcessProbe } from './node-process.ts'
 import { openSqlite } from './open-sqlite.ts'
 
 export const SECRET_KEY_FILE = './data/secret.key'
 
 export async function createNodeDeps(
   env: Record<string, string | undefined>,
-  opts: { log?: Logger } = {},
+  opts: { log?: Logger; shutdown?: AbortSignal } = {},
 ): Promise<{ deps: Deps; close(): void }> {
   const config: Config = parseEnv(env)
   const secretKey = config.secretKey ?? loadOrCreateSecretKey(resolve(SECRET_KEY_FILE))
@@ -28,6 +29,8 @@ export async function createNodeDeps(
     fetch: globalThis.fetch,
     http: DEFAULT_HTTP_POLICY,
     log: opts.log ?? silentLogger,
+    processes: nodeProcessProbe(),
+    shutdown: opts.shutdown,
   }
   return { deps, close }
 }
@@ -39,7 +42,7 @@ function loadOrCreateSecretKey(path: string): string {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
   }
-  mkdirSync(dirname(path), { recursive: true })
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
   try {
     writeFileSync(path, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600, flag: 'wx' })
   } catch (error) {

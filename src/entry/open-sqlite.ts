@@ -1,5 +1,5 @@
 /** Opens the SQLite database on Node (better-sqlite3) and applies the migrations in drizzle/. */
-import { existsSync, mkdirSync } from 'node:fs'
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
@@ -26,8 +26,8 @@ export function packageDir(name: string): string {
 
 export const MIGRATIONS_DIR = packageDir('drizzle')
 
-export function openSqlite(path: string): { db: Db; close(): void } {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
+export function openSqlite(path: string): { db: Db; close(): void; client: Database.Database } {
+  if (path !== ':memory:') createPrivately(path)
   const client = new Database(path)
   client.pragma('journal_mode = WAL')
   client.pragma('foreign_keys = ON')
@@ -35,5 +35,23 @@ export function openSqlite(path: string): { db: Db; close(): void } {
   client.pragma('busy_timeout = 5000')
   const db = drizzle({ client, schema })
   migrate(db, { migrationsFolder: MIGRATIONS_DIR })
-  return { db, close: () => client.close() }
+  return { db, close: () => client.close(), client }
+}
+
+/**
+ * The database holds sealed tokens and everyone's time: directories made for it are 0700 and the
+ * file 0600. SQLite gives its -wal and -shm files the database file's mode; files left readable by
+ * an older version are narrowed too.
+ */
+function createPrivately(path: string) {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
+  if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600))
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      chmodSync(file, 0o600)
+    } catch (error) {
+      // Not there (yet), or owned by someone else: SQLite copies the database file's mode.
+      if (!['ENOENT', 'EPERM'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error
+    }
+  }
 }

@@ -3,6 +3,7 @@ import { and, desc, eq, notInArray } from 'drizzle-orm'
 import type { Source } from '../core/source-types.ts'
 import type { Db, Statement } from './database.ts'
 import { atomically } from './database.ts'
+import type { Busy } from './lease-store.ts'
 import { runs } from './schema.ts'
 
 const KEEP_RUNS = 50
@@ -31,6 +32,8 @@ export interface RunReport {
   status: RunStatus
   summary: RunSummary
   error: string | null
+  /** Skipped because another run holds the lease: where it runs and when it is done at the latest. */
+  busy?: Busy
 }
 
 export const emptySummary = (): RunSummary => ({

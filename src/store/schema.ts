@@ -22,7 +22,11 @@ export const users = sqliteTable('users', {
   stoppedReason: text('stopped_reason'),
   /** A quota answer asked us to wait: no run before this instant. */
   retryAfter: timestamp('retry_after'),
-  /** Held while a run is under way, so no user is synced twice at once (across processes too). */
+  /**
+   * Held while a run is under way, so no user is synced twice at once (across processes too):
+   * expires unless its run renews it; the owner (JSON: host, pid namespace, pid, process start,
+   * run id) lets a run on the same host take over at once from a process that is gone.
+   */
   leaseUntil: timestamp('lease_until'),
   /** When Exist was last read back (drift check), successful or not: the daily check is due a day later. */
   existCheckedAt: timestamp('exist_checked_at'),
@@ -32,6 +36,8 @@ export const users = sqliteTable('users', {
   repairDrift: integer('repair_drift', { mode: 'boolean' }).notNull().default(false),
   /** In every session cookie; bumped at sign-in, sign-out and Disconnect so older cookies stop working. */
   sessionVersion: integer('session_version').notNull().default(0),
+  leaseOwner: text('lease_owner'),
+  leaseStartedAt: timestamp('lease_started_at'),
   createdAt: timestamp('created_at').notNull().default(now),
   updatedAt: timestamp('updated_at').notNull().default(now),
 })

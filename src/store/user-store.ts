@@ -1,4 +1,4 @@
-/** The `users` and `source_connections` tables: reading users and their sources, saving sign-ins and tokens, the per-user lease. */
+/** The `users` and `source_connections` tables: reading users and their sources, saving sign-ins and tokens. */
 import { and, asc, eq, gt, isNull, lt, or, type SQL, sql } from 'drizzle-orm'
 import { InputError } from '../core/input-error.ts'
 import type { Source } from '../core/source-types.ts'
@@ -160,27 +160,6 @@ export async function connectedSources(db: Db, userId: number): Promise<SourceCo
     .select()
     .from(sourceConnections)
     .where(and(eq(sourceConnections.userId, userId), eq(sourceConnections.connected, true)))
-}
-
-/** Takes the user's lease; false when another run (any process) holds it. Expired leases are taken over. */
-export async function acquireLease(
-  db: Db,
-  userId: number,
-  now: number,
-  ttlMs: number,
-): Promise<boolean> {
-  const taken = await db
-    .update(users)
-    .set({ leaseUntil: new Date(now + ttlMs) })
-    .where(
-      and(eq(users.id, userId), or(isNull(users.leaseUntil), lt(users.leaseUntil, new Date(now)))),
-    )
-    .returning({ id: users.id })
-  return taken.length === 1
-}
-
-export function releaseLease(db: Db, userId: number) {
-  return db.update(users).set({ leaseUntil: null }).where(eq(users.id, userId))
 }
 
 export type ConnectionFields = Omit<

@@ -29,15 +29,14 @@ import {
   recordRun,
   type Trigger,
 } from '../store/run-store.ts'
-import { acquireLease, getUser, releaseLease, type User } from '../store/user-store.ts'
+import { getUser, type User } from '../store/user-store.ts'
+import { type Lease, takeLease } from './run-lease.ts'
 
 /**
  * The daily check is due this long after the last one. Half an hour short of a day, so an hourly run
  * that starts a few seconds earlier than yesterday's still checks: once a day, never twice.
  */
 export const CHECK_EVERY_MS = 23.5 * 3_600_000
-/** Manual check and repair hold the user's lease this long at most (they take seconds). */
-const LEASE_MS = 5 * 60_000
 
 /** Only the schedule (Node's croner, the Worker's queue jobs) checks by itself; people ask with check. */
 export function checkDue(user: User, trigger: Trigger, now: number): boolean {
@@ -250,14 +249,27 @@ function checkNote(r: CheckResult): string {
 }
 
 /** Runs `work` holding the user's lease (so no sync changes the ledger meanwhile). */
-async function underLease<T>(deps: Deps, userId: number, work: () => Promise<T>): Promise<T> {
-  if (!(await acquireLease(deps.db, userId, deps.now(), LEASE_MS))) {
-    throw new InputError('A sync for this user is under way; try again in a minute', 'user')
+async function underLease<T>(
+  deps: Deps,
+  userId: number,
+  work: (lease: Lease) => Promise<T>,
+): Promise<T> {
+  const taken = await takeLease(deps, userId)
+  if ('busy' in taken) {
+    throw new InputError(
+      `A sync for this user is under way (${taken.busy.where}); it is done by ${taken.busy.done_by} at the latest`,
+      'user',
+    )
   }
+  const { lease } = taken
   try {
-    return await work()
+    return await work(lease)
   } finally {
-    await releaseLease(deps.db, userId)
+    try {
+      await lease.release()
+    } finally {
+      lease.end()
+    }
   }
 }
 
@@ -342,7 +354,7 @@ export async function repairUser(
   const user = await getUser(deps.db, userId)
   usable(user)
   const summary = emptySummary()
-  return underLease(deps, userId, async () => {
+  return underLease(deps, userId, async (lease) => {
     const { db } = deps
     const window = localWindow(startedAt, user.timezone, deps.config.syncDays)
     const mapped = await mappedAttributes(deps, userId)
@@ -385,9 +397,13 @@ export async function repairUser(
     let error: string | null = null
     const repaired: RepairReport['repaired'] = []
     if (writes.length > 0) {
+      await lease.step()
       await atomically(db, markPending(db, userId, writes, deps.now()))
-      const pushed = await pushWrites(exist, writes, (outcome) =>
-        atomically(db, recordOutcome(db, userId, outcome, deps.now())),
+      const pushed = await pushWrites(
+        exist,
+        writes,
+        (outcome) => atomically(db, recordOutcome(db, userId, outcome, deps.now())),
+        () => lease.step(),
       )
       summary.requests.exist = (summary.requests.exist ?? 0) + pushed.requests
       summary.written.update = pushed.confirmed.length

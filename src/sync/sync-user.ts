@@ -2,6 +2,7 @@
 
 import { disconnectSource } from '../accounts/disconnect.ts'
 import { existFor, RefreshRefused, refreshExistToken } from '../accounts/exist-session.ts'
+import { UnreadableCredential } from '../accounts/open-secret.ts'
 import { readerFor } from '../accounts/source-readers.ts'
 import { ApiError, SERVICE_LABEL } from '../clients/api-client.ts'
 import type { ExistClient } from '../clients/exist/exist-client.ts'
@@ -28,20 +29,17 @@ import {
   type Trigger,
 } from '../store/run-store.ts'
 import {
-  acquireLease,
   connectedSources,
   getUser,
-  releaseLease,
   setRetryAfter,
   setTimezone,
   stopSyncing,
   type User,
 } from '../store/user-store.ts'
 import { checkDue, dailyCheck } from './exist-check.ts'
+import { type Lease, LeaseLost, RunInterrupted, takeLease } from './run-lease.ts'
 
 export const DAY_MS = 86_400_000
-/** A run that dies keeps its lease this long at most. */
-const LEASE_MS = 15 * 60_000
 
 /**
  * Syncs one user, holding their lease so no two runs (in any process) overlap.
@@ -68,17 +66,24 @@ export async function syncUser(
     const wait = `waiting for the API quota to reset (until ${user.retryAfter.toISOString()})`
     return { user: userId, status: 'skipped', summary, error: wait }
   }
-  if (!(await acquireLease(deps.db, userId, startedAt, LEASE_MS))) {
+  if (deps.shutdown?.aborted) {
     return {
       user: userId,
       status: 'skipped',
       summary,
-      error: 'Another run for this user is under way',
+      error: 'Timebridge is shutting down; the next run carries on',
     }
   }
+  const taken = await takeLease(deps, userId)
+  if ('busy' in taken) {
+    const { busy } = taken
+    const error = `Another run for this user is under way (${busy.where}${busy.since ? `, since ${busy.since}` : ''}); it is done by ${busy.done_by} at the latest`
+    return { user: userId, status: 'skipped', summary, error, busy }
+  }
+  const { lease } = taken
 
   const attempt = async (u: User, s: RunSummary) => {
-    const ctx = await openRun(deps, u, s, trigger)
+    const ctx = await openRun(deps, u, s, trigger, lease)
     if (before) await before(ctx)
     return runSync(deps, ctx)
   }
@@ -102,12 +107,18 @@ export async function syncUser(
       report = await failedRun(deps, user, current, error)
     }
     // Run record, retention and lease release go in one batch: one round trip to close the run.
-    const closing: Statement[] = [releaseLease(deps.db, userId)]
+    const closing: Statement[] = [lease.release()]
     if (report.purgeBefore) closing.unshift(purgeLedger(deps.db, report.purgeBefore, userId))
     await recordRun(deps.db, report, trigger, startedAt, deps.now(), closing)
     closed = true
   } finally {
-    if (!closed) await releaseLease(deps.db, userId)
+    // If even this release fails (disk full), the lease lapses within LEASE_TTL_MS, and at once
+    // for a run started in this process (it knows this run is over).
+    try {
+      if (!closed) await lease.release()
+    } finally {
+      lease.end()
+    }
   }
   deps.log.info('sync_run', {
     user: userId,
@@ -125,6 +136,8 @@ export interface RunContext {
   exist: ExistClient
   summary: RunSummary
   window(): Promise<LocalWindow>
+  /** Between steps: stops the run if it lost its lease or the process shuts down; renews the lease. */
+  step(): Promise<void>
 }
 
 async function openRun(
@@ -132,6 +145,7 @@ async function openRun(
   user: User,
   summary: RunSummary,
   trigger: Trigger,
+  lease: Lease,
 ): Promise<RunContext> {
   const exist = await existFor(deps, user)
   let window: LocalWindow | undefined
@@ -140,6 +154,7 @@ async function openRun(
     trigger,
     exist,
     summary,
+    step: () => lease.step(),
     async window() {
       window ??= localWindow(deps.now(), await timezone(deps, user, exist), deps.config.syncDays)
       return window
@@ -189,9 +204,13 @@ async function runSync(deps: Deps, ctx: RunContext): Promise<ClosingReport> {
   let status: RunReport['status'] = 'ok'
   let error: string | null = null
   if (writes.length > 0) {
+    await ctx.step()
     await atomically(db, markPending(db, user.id, writes, deps.now()))
-    const pushed = await pushWrites(exist, writes, (outcome) =>
-      atomically(db, recordOutcome(db, user.id, outcome, deps.now())),
+    const pushed = await pushWrites(
+      exist,
+      writes,
+      (outcome) => atomically(db, recordOutcome(db, user.id, outcome, deps.now())),
+      ctx.step,
     )
     summary.requests.exist = (summary.requests.exist ?? 0) + pushed.requests
     for (const w of pushed.confirmed) summary.written[w.op]++
@@ -226,6 +245,7 @@ async function pullEntries(
   const entries: TimeEntry[] = []
   let disconnected = false
   for (const conn of await connectedSources(deps.db, user.id)) {
+    await ctx.step()
     const readers: SourceReader[] = []
     try {
       if (!conn.projectsRefreshedAt || deps.now() - conn.projectsRefreshedAt.getTime() >= DAY_MS) {
@@ -297,6 +317,17 @@ async function failedRun(
   summary: RunSummary,
   error: unknown,
 ): Promise<RunReport> {
+  if (error instanceof RunInterrupted || error instanceof LeaseLost) {
+    return { user: user.id, status: 'deferred', summary, error: error.message }
+  }
+  if (error instanceof UnreadableCredential) {
+    // Every run would fail the same way until the user connects again: say so, once, plainly.
+    if (error.service === 'exist') {
+      await stopSyncing(deps.db, user.id, error.message, deps.now())
+      return { user: user.id, status: 'stopped', summary, error: error.message }
+    }
+    return { user: user.id, status: 'error', summary, error: error.message }
+  }
   if (error instanceof ApiError) {
     if (error.service === 'exist' && error.kind === 'auth') {
       const reason = `Exist refused the saved token${error.status ? ` (HTTP ${error.status})` : ''}; sign in again`

@@ -37,9 +37,13 @@ export async function zeroOut(
     )
     // Clearing the ledger and recording the zeros as pending is one step: if a zero is lost,
     // the sync below settles that day with an absolute update instead of an increment.
+    await ctx.step()
     await atomically(db, [clearLedger(db, userId), ...markPending(db, userId, writes, deps.now())])
-    const pushed = await pushWrites(ctx.exist, writes, (outcome) =>
-      atomically(db, recordOutcome(db, userId, outcome, deps.now())),
+    const pushed = await pushWrites(
+      ctx.exist,
+      writes,
+      (outcome) => atomically(db, recordOutcome(db, userId, outcome, deps.now())),
+      ctx.step,
     )
     zeroed = pushed.confirmed.length
     ctx.summary.requests.exist = (ctx.summary.requests.exist ?? 0) + pushed.requests

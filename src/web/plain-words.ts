@@ -52,6 +52,17 @@ const RULES: [RegExp, (m: RegExpExecArray) => string][] = [
     () => 'Another run was already under way; it finishes by itself.',
   ],
   [
+    /^Timebridge is shutting down|^Stopped because Timebridge is shutting down/,
+    () => 'Timebridge was restarting; the next run carries on where this one stopped.',
+  ],
+  [
+    new RegExp(`^The saved ${SERVICE} token can't be read`),
+    (m) =>
+      m[1] === 'Exist'
+        ? 'Timebridge can no longer read your saved Exist token: the server’s secret key (SECRET_KEY) was changed. Sign out and sign in again to resume syncing.'
+        : `Timebridge can no longer read your saved ${m[1]} token: the server’s secret key (SECRET_KEY) was changed. Paste the token again on the Sources page.`,
+  ],
+  [
     /^waiting for the API quota to reset/,
     () => 'Waiting for an API allowance to reset before running again.',
   ],

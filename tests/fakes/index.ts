@@ -30,6 +30,8 @@ export type {
   FakeTogglWorkspace,
 } from './fake-toggl.js'
 export { FakeToggl } from './fake-toggl.js'
+export type { FaultMatch, NetworkFault, RequestInfo } from './network-faults.js'
+export { NetworkFaults } from './network-faults.js'
 export type { SampleAccount, SampleOptions, SampleProjectKey } from './sample-account.js'
 export { loadSampleAccount, RESCUETIME } from './sample-account.js'
 export type { ServedFake } from './serve-fake.js'

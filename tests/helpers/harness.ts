@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Deps } from '../../src/deps.ts'
+import { nodeProcessProbe } from '../../src/entry/node-process.ts'
 import { openSqlite } from '../../src/entry/open-sqlite.ts'
 import { parseEnv } from '../../src/shared/env.ts'
 import { silentLogger } from '../../src/shared/log.ts'
@@ -60,6 +61,7 @@ export async function createHarness(
     fetch: regionalHostsTo(clockifyServer.url),
     http: { timeoutMs: 2_000, retries: 2, retryBaseMs: 5 },
     log: silentLogger,
+    processes: nodeProcessProbe(),
   }
   return {
     deps,

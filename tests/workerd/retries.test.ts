@@ -60,7 +60,7 @@ describe('queue consumer retries', () => {
     const runs = await runsOf(failing.user)
     expect(runs).toHaveLength(4)
     expect(runs.every((r) => r.status === 'error' && r.trigger === 'queue')).toBe(true)
-    expect(runs[0]!.error).toMatch(/Stored secret cannot be decrypted/)
+    expect(runs[0]!.error).toMatch(/The saved Toggl Track token can't be read: SECRET_KEY changed/)
 
     const mixed = await h.deliver([failing.user, healthy.user])
     expect(mixed.retryMessages.map((m) => m.msgId)).toEqual([mixed.ids[0]])

@@ -21,6 +21,8 @@ export async function pushWrites(
   exist: ExistClient,
   writes: readonly Write[],
   record: (outcome: BatchOutcome) => Promise<void>,
+  /** Before each batch: may stop the push (lease lost, shutting down) by throwing; the rest stays pending. */
+  beforeBatch: () => Promise<void> = async () => {},
 ): Promise<PushResult> {
   const result: PushResult = { confirmed: [], refused: [], unknown: [], unsent: [], requests: 0 }
   const batches = [
@@ -31,6 +33,7 @@ export async function pushWrites(
   for (let b = 0; b < batches.length; b++) {
     const batch = batches[b]!
     let outcome: BatchOutcome
+    await beforeBatch()
     try {
       result.requests++
       const res = await exist.write(

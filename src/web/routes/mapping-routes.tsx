@@ -2,6 +2,7 @@
 import { Hono } from 'hono'
 import { MappingConfirmPage } from '../../../views/mapping-confirm-page.tsx'
 import { MappingPage, type MappingProject, type MappingView } from '../../../views/mapping-page.tsx'
+import { UnreadableCredential } from '../../accounts/open-secret.ts'
 import { listProjects, type ProjectView, refreshProjects } from '../../accounts/project-list.ts'
 import { ApiError, SERVICE_LABEL } from '../../clients/api-client.ts'
 import type { Deps } from '../../deps.ts'
@@ -87,7 +88,7 @@ export function mappingRoutes(): Hono<AppEnv> {
     try {
       await refreshProjects(deps, user.id)
     } catch (error) {
-      if (error instanceof ApiError) {
+      if (error instanceof ApiError || error instanceof UnreadableCredential) {
         return redirectWith(c, '/mapping', {
           kind: 'error',
           text: `Could not refresh projects: ${plainError(error.message)}`,

@@ -11,7 +11,7 @@ import { checkUser, repairUser } from '../../sync/exist-check.ts'
 import { syncUser } from '../../sync/sync-user.ts'
 import type { AppEnv } from '../app-env.ts'
 import { check, formFields, RepairDriftForm } from '../forms.ts'
-import { count, plainError, runHeadline } from '../plain-words.ts'
+import { count, localTime, plainError, runHeadline } from '../plain-words.ts'
 import { statusView } from '../status-data.ts'
 import { mustUser, page, redirectWith, render } from '../web.ts'
 
@@ -33,7 +33,15 @@ export function statusRoutes(): Hono<AppEnv> {
 
   app.post('/sync', async (c) => {
     const user = mustUser(c)
-    const report = await syncUser(c.var.deps, user.id, 'web')
+    const { deps } = c.var
+    const report = await syncUser(deps, user.id, 'web')
+    if (report.busy) {
+      const by = localTime(Date.parse(report.busy.done_by), user.timezone, deps.now())
+      return redirectWith(c, '/status', {
+        kind: 'error',
+        text: `Sync now: another run for you is already under way; it is done by ${by} at the latest. Its result shows here when it ends.`,
+      })
+    }
     const head = runHeadline(report)
     return redirectWith(c, '/status', {
       kind: head.tone === 'good' ? 'ok' : 'error',

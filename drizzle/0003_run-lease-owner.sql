@@ -1,0 +1,2 @@
+ALTER TABLE `users` ADD `lease_owner` text;--> statement-breakpoint
+ALTER TABLE `users` ADD `lease_started_at` integer;
