@@ -4,11 +4,11 @@
  * minutes. Runs in both runtimes, so nothing here imports node: modules or a harness's runtime code.
  */
 import { expect } from 'vitest'
-import { connectUser } from '../../src/accounts/connect-user.ts'
+import { connectUser, type SourceCredentials } from '../../src/accounts/connect-user.ts'
 import { mapProject } from '../../src/accounts/map-project.ts'
 import { localWindow } from '../../src/core/local-window.ts'
 import type { Deps } from '../../src/deps.ts'
-import type { FakeClockifyUser } from '../fakes/fake-clockify.ts'
+import type { FakeClockify, FakeClockifyUser } from '../fakes/fake-clockify.ts'
 import type { FakeExist, FakeExistUser } from '../fakes/fake-exist.ts'
 import type { FakeToggl, FakeTogglUser } from '../fakes/fake-toggl.ts'
 import { type OracleEntry, trueMinutes } from './oracle.ts'
@@ -35,21 +35,67 @@ export function addPerson(h: Stack, name = 'alice', timezone = 'Europe/Berlin') 
   return { togglUser, existUser, togglToken: togglUser.token, existToken: existUser.token }
 }
 
+/** A Clockify + Exist account pair with two projects, Client work (client ACME) and Reading. */
+export function clockifyPerson(
+  h: Stack & { clockify: FakeClockify },
+  name: string,
+  region: 'global' | 'euc1' = 'global',
+) {
+  const cu = h.clockify.addUser({ key: `clockify-key-${name}-0001`, name, region })
+  const eu = h.exist.addUser({
+    token: `exist-token-${name}-0001`,
+    username: name,
+    timezone: 'Europe/Berlin',
+  })
+  const work = h.clockify.addProject(cu, { name: 'Client work', clientName: 'ACME' })
+  const reading = h.clockify.addProject(cu, { name: 'Reading' })
+  return { cu, eu, work, reading }
+}
+
+/** Connects through the use-case (every token checked), then maps each project in the order given. */
+export async function connectMapped(
+  h: Stack,
+  existToken: string,
+  sources: SourceCredentials,
+  maps: Record<string, string>,
+) {
+  const { user } = await connectUser(h.deps, { kind: 'personal', token: existToken }, sources)
+  for (const [project, attribute] of Object.entries(maps)) {
+    await mapProject(h.deps, user, project, attribute)
+  }
+  return { user, mapping: new Map(Object.entries(maps)) }
+}
+
 /** Work and Side project → productive_min, Series → tv_min; connected and mapped through the use-cases. */
 export async function mappedPerson(h: Stack, name = 'alice', zone = 'Europe/Berlin') {
   const p = addPerson(h, name, zone)
   const work = h.toggl.addProject(p.togglUser, { name: 'Work' })
   const side = h.toggl.addProject(p.togglUser, { name: 'Side project' })
   const tv = h.toggl.addProject(p.togglUser, { name: 'Series' })
-  const { user } = await connectUser(
-    h.deps,
-    { kind: 'personal', token: p.existToken },
+  const { user } = await connectMapped(
+    h,
+    p.existToken,
     { togglToken: p.togglToken },
+    {
+      [`toggl:${work.id}`]: 'productive_min',
+      [`toggl:${side.id}`]: 'productive_min',
+      [`toggl:${tv.id}`]: 'tv_min',
+    },
   )
-  await mapProject(h.deps, user, `toggl:${work.id}`, 'productive_min')
-  await mapProject(h.deps, user, `toggl:${side.id}`, 'productive_min')
-  await mapProject(h.deps, user, `toggl:${tv.id}`, 'tv_min')
   return { ...p, user, work, side, tv, zone }
+}
+
+/** Every item Exist was sent, as [endpoint, attribute, value]. */
+export function sentToExist(h: Stack): [string, string, number][] {
+  return h.exist
+    .writes()
+    .flatMap((r) =>
+      (r.body as { name: string; value: number }[]).map((i): [string, string, number] => [
+        r.path,
+        i.name,
+        i.value,
+      ]),
+    )
 }
 
 export type Person = Awaited<ReturnType<typeof mappedPerson>>

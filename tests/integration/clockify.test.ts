@@ -7,7 +7,13 @@ import { statusOf } from '../../src/accounts/user-status.ts'
 import { syncUser } from '../../src/sync/sync-user.ts'
 import { zeroOut } from '../../src/sync/zero-out.ts'
 import { createHarness, DAY, type Harness, HOUR, MINUTE } from '../helpers/harness.ts'
-import { clockifyEntries, expectExistMatches, togglEntries } from '../helpers/scenario.ts'
+import {
+  clockifyEntries,
+  clockifyPerson,
+  connectMapped,
+  expectExistMatches,
+  togglEntries,
+} from '../helpers/scenario.ts'
 
 describe('Clockify as a time source', () => {
   let h: Harness
@@ -16,31 +22,14 @@ describe('Clockify as a time source', () => {
   })
   afterEach(() => h.close())
 
-  function clockifyPerson(name: string, region: 'global' | 'euc1' = 'global') {
-    const cu = h.clockify.addUser({ key: `clockify-key-${name}-0001`, name, region })
-    const eu = h.exist.addUser({
-      token: `exist-token-${name}-0001`,
-      username: name,
-      timezone: 'Europe/Berlin',
-    })
-    const work = h.clockify.addProject(cu, { name: 'Client work', clientName: 'ACME' })
-    const reading = h.clockify.addProject(cu, { name: 'Reading' })
-    return { cu, eu, work, reading }
-  }
-
   it('a Clockify-only user converges through edits, moves, deletes, remaps and Zero Out', async () => {
-    const { cu, eu, work, reading } = clockifyPerson('cleo')
-    const { user } = await connectUser(
-      h.deps,
-      { kind: 'personal', token: eu.token },
+    const { cu, eu, work, reading } = clockifyPerson(h, 'cleo')
+    const { user, mapping } = await connectMapped(
+      h,
+      eu.token,
       { clockifyKey: cu.key },
+      { [`clockify:${work.id}`]: 'productive_min', [`clockify:${reading.id}`]: 'tv_min' },
     )
-    await mapProject(h.deps, user, `clockify:${work.id}`, 'productive_min')
-    await mapProject(h.deps, user, `clockify:${reading.id}`, 'tv_min')
-    const mapping = new Map([
-      [`clockify:${work.id}`, 'productive_min'],
-      [`clockify:${reading.id}`, 'tv_min'],
-    ])
     const check = () => expectExistMatches(h, eu, 'Europe/Berlin', clockifyEntries(cu), mapping)
 
     const a = h.clockify.addEntry(cu, {
@@ -111,7 +100,7 @@ describe('Clockify as a time source', () => {
   })
 
   it('pages through projects and entries, and a steady run makes one request per workspace with mapped projects', async () => {
-    const { cu, eu, work } = clockifyPerson('pia')
+    const { cu, eu, work } = clockifyPerson(h, 'pia')
     const other = h.clockify.addWorkspace(cu, 'Side workspace')
     for (let i = 0; i < 520; i++)
       h.clockify.addProject(cu, {
@@ -151,7 +140,7 @@ describe('Clockify as a time source', () => {
   })
 
   it('uses the key on its own region, and refuses the wrong region before storing anything', async () => {
-    const { cu, eu, work } = clockifyPerson('ulla', 'euc1')
+    const { cu, eu, work } = clockifyPerson(h, 'ulla', 'euc1')
     await expect(
       connectUser(h.deps, { kind: 'personal', token: eu.token }, { clockifyKey: cu.key }),
     ).rejects.toThrow(/Clockify refused this token \(HTTP 401\)/)
@@ -164,12 +153,12 @@ describe('Clockify as a time source', () => {
       ),
     ).rejects.toThrow(/Clockify region "mars" must be one of global, eu, us, uk, au/)
     h.clockify.resetLog()
-    const { user } = await connectUser(
-      h.deps,
-      { kind: 'personal', token: eu.token },
+    const { user } = await connectMapped(
+      h,
+      eu.token,
       { clockifyKey: cu.key, clockifyRegion: 'eu' },
+      { [`clockify:${work.id}`]: 'productive_min' },
     )
-    await mapProject(h.deps, user, `clockify:${work.id}`, 'productive_min')
     h.clockify.addEntry(cu, {
       projectId: work.id,
       start: '2026-11-19T08:00:00Z',
@@ -181,13 +170,13 @@ describe('Clockify as a time source', () => {
   })
 
   it('a 429 ends the run quietly; a revoked key disconnects Clockify and says why', async () => {
-    const { cu, eu, work } = clockifyPerson('rex')
-    const { user } = await connectUser(
-      h.deps,
-      { kind: 'personal', token: eu.token },
+    const { cu, eu, work } = clockifyPerson(h, 'rex')
+    const { user } = await connectMapped(
+      h,
+      eu.token,
       { clockifyKey: cu.key },
+      { [`clockify:${work.id}`]: 'productive_min' },
     )
-    await mapProject(h.deps, user, `clockify:${work.id}`, 'productive_min')
     h.clockify.failNext(1, 429)
     h.exist.resetLog()
     const limited = await syncUser(h.deps, user, 'cli')
@@ -206,16 +195,15 @@ describe('Clockify as a time source', () => {
   })
 
   it('Toggl and Clockify projects feed one attribute together', async () => {
-    const { cu, eu, work } = clockifyPerson('tess')
+    const { cu, eu, work } = clockifyPerson(h, 'tess')
     const tu = h.toggl.addUser({ token: 'toggl-token-tess-0001', timezone: 'Europe/Berlin' })
     const tproject = h.toggl.addProject(tu, { name: 'Deep work' })
-    const { user } = await connectUser(
-      h.deps,
-      { kind: 'personal', token: eu.token },
+    const { user } = await connectMapped(
+      h,
+      eu.token,
       { clockifyKey: cu.key, togglToken: tu.token },
+      { [`clockify:${work.id}`]: 'productive_min', [`toggl:${tproject.id}`]: 'productive_min' },
     )
-    await mapProject(h.deps, user, `clockify:${work.id}`, 'productive_min')
-    await mapProject(h.deps, user, `toggl:${tproject.id}`, 'productive_min')
     h.clockify.addEntry(cu, {
       projectId: work.id,
       start: '2026-11-19T08:00:00Z',

@@ -1,11 +1,9 @@
 /** A first sync sends each day total; the next unchanged run costs one Toggl request and no Exist request. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { connectUser } from '../../src/accounts/connect-user.ts'
-import { mapProject } from '../../src/accounts/map-project.ts'
 import { statusOf } from '../../src/accounts/user-status.ts'
 import { syncUser } from '../../src/sync/sync-user.ts'
 import { createHarness, type Harness, HOUR, MINUTE } from '../helpers/harness.ts'
-import { addPerson } from '../helpers/scenario.ts'
+import { addPerson, connectMapped } from '../helpers/scenario.ts'
 
 describe('first sync and steady state', () => {
   let h: Harness
@@ -36,14 +34,16 @@ describe('first sync and steady state', () => {
       stop: '2026-11-18T20:10:00Z',
     })
 
-    const { user } = await connectUser(
-      h.deps,
-      { kind: 'personal', token: p.existToken },
+    const { user } = await connectMapped(
+      h,
+      p.existToken,
       { togglToken: p.togglToken },
+      {
+        [`toggl:${work.id}`]: 'productive_min',
+        [`toggl:${side.id}`]: 'productive_min',
+        [`toggl:${tv.id}`]: 'tv_min',
+      },
     )
-    await mapProject(h.deps, user, `toggl:${work.id}`, 'productive_min')
-    await mapProject(h.deps, user, `toggl:${side.id}`, 'productive_min')
-    await mapProject(h.deps, user, `toggl:${tv.id}`, 'tv_min')
 
     const first = await syncUser(h.deps, user, 'cli')
     expect(first.status).toBe('ok')

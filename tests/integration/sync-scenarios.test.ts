@@ -6,7 +6,12 @@ import { mapProject } from '../../src/accounts/map-project.ts'
 import { userData } from '../../src/store/schema.ts'
 import { syncUser } from '../../src/sync/sync-user.ts'
 import { createHarness, DAY, type Harness, HOUR, MINUTE } from '../helpers/harness.ts'
-import { expectExistMatchesToggl, mappedPerson, type Person } from '../helpers/scenario.ts'
+import {
+  expectExistMatchesToggl,
+  mappedPerson,
+  type Person,
+  sentToExist,
+} from '../helpers/scenario.ts'
 
 describe('sync scenarios against loopback Toggl and Exist', () => {
   let h: Harness
@@ -49,11 +54,7 @@ describe('sync scenarios against loopback Toggl and Exist', () => {
     h.exist.resetLog()
     const report = await sync()
     expect(report.summary.written).toEqual({ increment: 2, update: 2 })
-    const sent = h.exist
-      .writes()
-      .flatMap((r) =>
-        (r.body as { name: string; value: number }[]).map((i) => [r.path, i.name, i.value]),
-      )
+    const sent = sentToExist(h)
     expect(sent).toEqual(
       expect.arrayContaining([
         ['/api/2/attributes/increment/', 'productive_min', 45],

@@ -1,13 +1,11 @@
 /** On workerd with D1: the daily drift check runs inside the queue job — hand edits found, auto-repaired, an attribute handed back resumes. */
 import { env } from 'cloudflare:workers'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { connectUser } from '../../src/accounts/connect-user.ts'
-import { mapProject } from '../../src/accounts/map-project.ts'
 import { atomically } from '../../src/store/database.ts'
 import { setRepairDrift } from '../../src/store/exist-values-store.ts'
 import { checkUser, repairUser } from '../../src/sync/exist-check.ts'
 import type { FakeExistRequest } from '../fakes/fake-exist.ts'
-import { addPerson, expectExistMatches, togglEntries } from '../helpers/scenario.ts'
+import { addPerson, connectMapped, expectExistMatches, togglEntries } from '../helpers/scenario.ts'
 import { createWorkerHarness, DAY, HOUR, type WorkerHarness } from './worker-harness.ts'
 
 type Item = { name: string; date: string; value: number }
@@ -44,13 +42,12 @@ describe('drift check in the queue job on D1', () => {
         stop: day + 10 * HOUR + 45 * 60_000,
       })
     }
-    const { user } = await connectUser(
-      h.deps,
-      { kind: 'personal', token: p.existToken },
+    const { user } = await connectMapped(
+      h,
+      p.existToken,
       { togglToken: p.togglToken },
+      { [`toggl:${work.id}`]: 'productive_min', [`toggl:${tv.id}`]: 'tv_min' },
     )
-    await mapProject(h.deps, user, `toggl:${work.id}`, 'productive_min')
-    await mapProject(h.deps, user, `toggl:${tv.id}`, 'tv_min')
     const mapping = new Map([
       [`toggl:${work.id}`, 'productive_min'],
       [`toggl:${tv.id}`, 'tv_min'],

@@ -1,16 +1,17 @@
 /** On workerd with D1: the Node sync scenarios run through the queue consumer. */
 import { env } from 'cloudflare:workers'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { connectUser } from '../../src/accounts/connect-user.ts'
 import { disconnectSource, disconnectUser } from '../../src/accounts/disconnect.ts'
-import { mapProject } from '../../src/accounts/map-project.ts'
 import { zeroOut } from '../../src/sync/zero-out.ts'
 import {
   clockifyEntries,
+  clockifyPerson,
+  connectMapped,
   expectExistMatches,
   expectExistMatchesToggl,
   mappedPerson,
   type Person,
+  sentToExist,
 } from '../helpers/scenario.ts'
 import { createWorkerHarness, HOUR, runsOf, type WorkerHarness } from './worker-harness.ts'
 
@@ -94,11 +95,7 @@ describe('sync through the queue consumer on D1', () => {
     h.toggl.deleteEntry(p.togglUser, c.id)
     h.exist.resetLog()
     expect(await sync(p)).toMatchObject({ status: 'ok' })
-    const sent = h.exist
-      .writes()
-      .flatMap((r) =>
-        (r.body as { name: string; value: number }[]).map((i) => [r.path, i.name, i.value]),
-      )
+    const sent = sentToExist(h)
     expect(sent).toEqual(
       expect.arrayContaining([
         ['/api/2/attributes/increment/', 'productive_min', 45],
@@ -174,25 +171,13 @@ describe('sync through the queue consumer on D1', () => {
   })
 
   it('a Clockify user on a regional host converges through edits, moves and deletes', async () => {
-    const cu = h.clockify.addUser({ key: 'clockify-key-cleo-0001', name: 'cleo', region: 'euc1' })
-    const eu = h.exist.addUser({
-      token: 'exist-token-cleo-0001',
-      username: 'cleo',
-      timezone: 'Europe/Berlin',
-    })
-    const work = h.clockify.addProject(cu, { name: 'Client work', clientName: 'ACME' })
-    const reading = h.clockify.addProject(cu, { name: 'Reading' })
-    const { user } = await connectUser(
-      h.deps,
-      { kind: 'personal', token: eu.token },
+    const { cu, eu, work, reading } = clockifyPerson(h, 'cleo', 'euc1')
+    const { user, mapping } = await connectMapped(
+      h,
+      eu.token,
       { clockifyKey: cu.key, clockifyRegion: 'eu' },
+      { [`clockify:${work.id}`]: 'productive_min', [`clockify:${reading.id}`]: 'tv_min' },
     )
-    await mapProject(h.deps, user, `clockify:${work.id}`, 'productive_min')
-    await mapProject(h.deps, user, `clockify:${reading.id}`, 'tv_min')
-    const mapping = new Map([
-      [`clockify:${work.id}`, 'productive_min'],
-      [`clockify:${reading.id}`, 'tv_min'],
-    ])
     const check = () => expectExistMatches(h, eu, 'Europe/Berlin', clockifyEntries(cu), mapping)
 
     const a = h.clockify.addEntry(cu, {

@@ -2,10 +2,8 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { connectUser } from '../../src/accounts/connect-user.ts'
-import { mapProject } from '../../src/accounts/map-project.ts'
 import worker from '../../src/entry/worker.ts'
-import { addPerson } from '../helpers/scenario.ts'
+import { addPerson, connectMapped } from '../helpers/scenario.ts'
 import { createWorkerHarness, runsOf, SYNC_QUEUE, type WorkerHarness } from './worker-harness.ts'
 
 /**
@@ -28,12 +26,12 @@ describe('queue consumer retries', () => {
       start: '2026-11-19T08:00:00Z',
       stop: '2026-11-19T09:00:00Z',
     })
-    const { user } = await connectUser(
-      h.deps,
-      { kind: 'personal', token: p.existToken },
+    const { user } = await connectMapped(
+      h,
+      p.existToken,
       { togglToken: p.togglToken },
+      { [`toggl:${work.id}`]: 'productive_min' },
     )
-    await mapProject(h.deps, user, `toggl:${work.id}`, 'productive_min')
     return { ...p, user }
   }
 

@@ -1,12 +1,10 @@
 /** On workerd: what one unchanged user costs per run (API requests and D1 round trips). */
 import { env } from 'cloudflare:workers'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { connectUser } from '../../src/accounts/connect-user.ts'
-import { mapProject } from '../../src/accounts/map-project.ts'
 import type { Deps } from '../../src/deps.ts'
 import { createWorkerDeps } from '../../src/entry/worker-deps.ts'
 import { consumeSyncJobs, type JobMessage } from '../../src/sync/sync-jobs.ts'
-import { addPerson } from '../helpers/scenario.ts'
+import { addPerson, connectMapped } from '../helpers/scenario.ts'
 import { createWorkerHarness, HOUR, type WorkerHarness } from './worker-harness.ts'
 
 /** Counts what reaches D1: round trips (what the per-invocation limit counts), statements, and writes. */
@@ -60,13 +58,12 @@ describe('steady-state cost of one user on Workers', () => {
       start: '2026-11-18T19:00:00Z',
       stop: '2026-11-18T20:10:00Z',
     })
-    const { user } = await connectUser(
-      h.deps,
-      { kind: 'personal', token: p.existToken },
+    const { user } = await connectMapped(
+      h,
+      p.existToken,
       { togglToken: p.togglToken },
+      { [`toggl:${work.id}`]: 'productive_min', [`toggl:${tv.id}`]: 'tv_min' },
     )
-    await mapProject(h.deps, user, `toggl:${work.id}`, 'productive_min')
-    await mapProject(h.deps, user, `toggl:${tv.id}`, 'tv_min')
     await h.deliver([user])
 
     h.advance(HOUR)
