@@ -14,7 +14,7 @@ import type { Deps } from '../../src/deps.ts'
 import { openSqlite } from '../../src/entry/open-sqlite.ts'
 import { parseEnv } from '../../src/shared/env.ts'
 import { silentLogger } from '../../src/shared/log.ts'
-import { createSecretBox } from '../../src/shared/secret-box.ts'
+import { createNodeSecretBox } from '../../src/entry/secret-box-node.ts'
 import { DEFAULT_SYNC_CONCURRENCY, syncAll } from '../../src/sync/sync-all.ts'
 import type { FakesRequest, Mismatch, SeededUser } from './bench-fakes.ts'
 import { storeSeededUser } from './seed-users.ts'
@@ -154,7 +154,7 @@ try {
       TOGGL_URL: fakes.urls.toggl,
       EXIST_URL: fakes.urls.exist,
     }),
-    box: await createSecretBox(SECRET),
+    box: createNodeSecretBox(SECRET),
     now: () => Date.now(),
     fetch: globalThis.fetch,
     http: DEFAULT_HTTP_POLICY,

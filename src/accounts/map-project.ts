@@ -89,7 +89,7 @@ export async function mapProject(
     statements.push(deleteMapping(db, userId, project))
   }
   statements.push(...forgetAttributes(db, userId, orphaned))
-  await atomically(db, statements)
+  await atomically(db, statements, { durable: true })
 
   const problems = orphaned.length ? await releaseAttributes(exist, orphaned, deps.log) : []
   return {

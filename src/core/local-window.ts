@@ -10,11 +10,38 @@ export interface LocalWindow {
   today: string
 }
 
+const validZones = new Map<string, boolean>()
+
+/** Memoised: luxon checks a zone by building an Intl.DateTimeFormat, ~50 µs each time. */
 export function isValidZone(zone: string): boolean {
-  return IANAZone.isValidZone(zone)
+  let valid = validZones.get(zone)
+  if (valid === undefined) {
+    valid = IANAZone.isValidZone(zone)
+    // Bounded: zone names come from Exist profiles, but a hostile one must not grow this forever.
+    if (validZones.size < 1_000) validZones.set(zone, valid)
+  }
+  return valid
 }
 
+/** The last window computed per (zone, days): thousands of users share a few zones and one local day. */
+const recent = new Map<string, LocalWindow>()
+
+/**
+ * The window containing `nowMs`. Windows are shared between calls (treat them as read-only): a
+ * window stays right for every instant of its `today`, so a scheduled pass computes each zone's
+ * window once instead of ~30 luxon operations per user.
+ */
 export function localWindow(nowMs: number, zone: string, days: number): LocalWindow {
+  const key = `${days} ${zone}`
+  const cached = recent.get(key)
+  if (cached && cached.bounds[days - 1]! <= nowMs && nowMs < cached.bounds[days]!) return cached
+  const window = computeWindow(nowMs, zone, days)
+  if (recent.size >= 1_000) recent.clear()
+  recent.set(key, window)
+  return window
+}
+
+function computeWindow(nowMs: number, zone: string, days: number): LocalWindow {
   if (!isValidZone(zone)) throw new RangeError(`Unknown time zone "${zone}"`)
   const today = DateTime.fromMillis(nowMs, { zone }).startOf('day')
   const first = today.minus({ days: days - 1 })
@@ -41,5 +68,11 @@ export function utcInstant(ms: number): string {
 
 /** Start of the local day before the window: sources filter by start time, so entries that began the evening before are fetched too. */
 export function overFetchStart(window: LocalWindow): number {
-  return DateTime.fromMillis(window.bounds[0]!, { zone: window.zone }).minus({ days: 1 }).toMillis()
+  let start = overFetch.get(window)
+  if (start === undefined) {
+    start = DateTime.fromMillis(window.bounds[0]!, { zone: window.zone }).minus({ days: 1 }).toMillis()
+    overFetch.set(window, start)
+  }
+  return start
 }
+const overFetch = new WeakMap<LocalWindow, number>()

@@ -7,7 +7,7 @@ import { DEFAULT_HTTP_POLICY } from '../clients/api-client.ts'
 import type { Deps } from '../deps.ts'
 import { type Config, parseEnv } from '../shared/env.ts'
 import { type Logger, silentLogger } from '../shared/log.ts'
-import { createSecretBox } from '../shared/secret-box.ts'
+import { createNodeSecretBox } from './secret-box-node.ts'
 import { nodeProcessProbe } from './node-process.ts'
 import { openSqlite } from './open-sqlite.ts'
 
@@ -19,7 +19,7 @@ export async function createNodeDeps(
 ): Promise<{ deps: Deps; close(): void }> {
   const config: Config = parseEnv(env)
   const secretKey = config.secretKey ?? loadOrCreateSecretKey(resolve(SECRET_KEY_FILE))
-  const box = await createSecretBox(secretKey)
+  const box = createNodeSecretBox(secretKey)
   const { db, close } = openSqlite(config.databasePath)
   const deps: Deps = {
     db,

@@ -17,16 +17,38 @@ export const rowsPerInsert = (paramsPerRow: number) => Math.floor(D1_MAX_PARAMS 
  * Runs statements as one all-or-nothing unit: `batch` on D1, a transaction on better-sqlite3.
  * Statements must be built up front (no reads in between), which is all D1 can offer anyway.
  */
-export async function atomically(db: Db, statements: Statement[]): Promise<void> {
+export async function atomically(db: Db, statements: Statement[], opts: { durable?: boolean } = {}): Promise<void> {
   if (statements.length === 0) return
   const maybeBatch = (db as { batch?: (items: Statement[]) => Promise<unknown> }).batch
   if (typeof maybeBatch === 'function') {
     await maybeBatch.call(db, statements)
     return
   }
-  // better-sqlite3 is synchronous: statements prepared on `db` and run inside its transaction
-  // callback share the connection, so they commit or roll back together.
-  db.transaction(() => {
-    for (const statement of statements) (statement as unknown as { run(): unknown }).run()
-  })
+  // `durable`: the commit must reach the disk before we act on it outside the database (a push to
+  // Exist), even across a power loss; SQLite otherwise runs with synchronous=NORMAL (open-sqlite.ts).
+  const client = opts.durable ? (db as { $client?: { pragma?(source: string): unknown } }).$client : undefined
+  client?.pragma?.('synchronous = FULL')
+  try {
+    // better-sqlite3 is synchronous: statements prepared on `db` and run inside its transaction
+    // callback share the connection, so they commit or roll back together.
+    db.transaction(() => {
+      for (const statement of statements) (statement as unknown as { run(): unknown }).run()
+    })
+  } finally {
+    client?.pragma?.('synchronous = NORMAL')
+  }
+}
+
+/**
+ * Runs several reads as one unit and returns each one's rows: one round trip on D1 (a batch), one
+ * transaction on better-sqlite3 (a consistent snapshot). Query builders only, built up front.
+ */
+export async function readTogether<const T extends readonly Statement[]>(
+  db: Db,
+  queries: T,
+): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  type Rows = { -readonly [K in keyof T]: Awaited<T[K]> }
+  const maybeBatch = (db as { batch?: (items: Statement[]) => Promise<unknown[]> }).batch
+  if (typeof maybeBatch === 'function') return (await maybeBatch.call(db, [...queries])) as Rows
+  return db.transaction(() => queries.map((q) => (q as unknown as { all(): unknown }).all())) as unknown as Rows
 }

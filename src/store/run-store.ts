@@ -1,4 +1,4 @@
-/** Run history: one row per run per user, the last 50 kept. */
+/** Run history: one row per run per user, the last 50 kept (pruned when 60 have piled up). */
 import { and, desc, eq, notInArray } from 'drizzle-orm'
 import type { Source } from '../core/source-types.ts'
 import type { Db, Statement } from './database.ts'
@@ -6,7 +6,13 @@ import { atomically } from './database.ts'
 import type { Busy } from './lease-store.ts'
 import { runs } from './schema.ts'
 
-const KEEP_RUNS = 50
+/** Runs kept per user. */
+export const KEEP_RUNS = 50
+/**
+ * Pruning waits until this many more have piled up, so nine runs in ten write one row and no
+ * delete (D1 bills and limits every write; README "Deploy to Cloudflare").
+ */
+export const PRUNE_SLACK = 10
 
 /** What started a run. */
 export type Trigger = 'schedule' | 'cli' | 'web' | 'queue'
@@ -53,6 +59,8 @@ export async function recordRun(
   finishedAt: number,
   /** Statements that close the run in the same batch (ledger purge, lease release). */
   closing: Statement[] = [],
+  /** Prune the user's older runs in the same batch (see PRUNE_SLACK); always when unsure. */
+  prune = true,
 ): Promise<void> {
   const keep = db
     .select({ id: runs.id })
@@ -70,7 +78,7 @@ export async function recordRun(
       summary: JSON.stringify(report.summary),
       error: report.error,
     }),
-    db.delete(runs).where(and(eq(runs.userId, report.user), notInArray(runs.id, keep))),
+    ...(prune ? [db.delete(runs).where(and(eq(runs.userId, report.user), notInArray(runs.id, keep)))] : []),
     ...closing,
   ])
 }

@@ -17,10 +17,11 @@ import {
 import { planWrites, type Write } from '../core/plan-writes.ts'
 import type { SourceReader } from '../core/source-types.ts'
 import type { Deps } from '../deps.ts'
-import { attributeRows, mappingRows, markAttributesRefused } from '../store/attribute-store.ts'
+import { markAttributesRefused } from '../store/attribute-store.ts'
 import { atomically, type Statement } from '../store/database.ts'
-import { loadLedger, markPending, purgeLedger, recordOutcome } from '../store/ledger-store.ts'
-import { cachedProjects, replaceProjects } from '../store/project-cache.ts'
+import { markPending, purgeLedger, recordOutcome } from '../store/ledger-store.ts'
+import { replaceProjects } from '../store/project-cache.ts'
+import { loadRunInputs, type RunInputs } from '../store/run-inputs.ts'
 import {
   emptySummary,
   type RunReport,
@@ -29,7 +30,6 @@ import {
   type Trigger,
 } from '../store/run-store.ts'
 import {
-  connectedSources,
   getUser,
   setRetryAfter,
   setTimezone,
@@ -84,7 +84,11 @@ export async function syncUser(
 
   const attempt = async (u: User, s: RunSummary) => {
     const ctx = await openRun(deps, u, s, trigger, lease)
-    if (before) await before(ctx)
+    if (before) {
+      await before(ctx)
+      // `before` changed the ledger (Zero Out clears it): read again what the run plans from.
+      ctx.inputs = await loadRunInputs(deps.db, userId)
+    }
     return runSync(deps, ctx)
   }
   let report: ClosingReport
@@ -107,9 +111,10 @@ export async function syncUser(
       report = await failedRun(deps, user, current, error)
     }
     // Run record, retention and lease release go in one batch: one round trip to close the run.
+    // Steady state that is 2 writes (run row, lease); pruning and purging join only when due.
     const closing: Statement[] = [lease.release()]
     if (report.purgeBefore) closing.unshift(purgeLedger(deps.db, report.purgeBefore, userId))
-    await recordRun(deps.db, report, trigger, startedAt, deps.now(), closing)
+    await recordRun(deps.db, report, trigger, startedAt, deps.now(), closing, report.pruneRuns ?? true)
     closed = true
   } finally {
     // If even this release fails (disk full), the lease lapses within LEASE_TTL_MS, and at once
@@ -126,7 +131,7 @@ export async function syncUser(
     status: report.status,
     written: report.summary.written,
   })
-  const { purgeBefore: _, ...visible } = report
+  const { purgeBefore: _, pruneRuns: __, ...visible } = report
   return visible
 }
 
@@ -135,6 +140,8 @@ export interface RunContext {
   trigger: Trigger
   exist: ExistClient
   summary: RunSummary
+  /** Read once the lease is held (one round trip), read again when the run changed them. */
+  inputs: RunInputs
   window(): Promise<LocalWindow>
   /** Between steps: stops the run if it lost its lease or the process shuts down; renews the lease. */
   step(): Promise<void>
@@ -154,6 +161,7 @@ async function openRun(
     trigger,
     exist,
     summary,
+    inputs: await loadRunInputs(deps.db, user.id),
     step: () => lease.step(),
     async window() {
       window ??= localWindow(deps.now(), await timezone(deps, user, exist), deps.config.syncDays)
@@ -176,23 +184,24 @@ async function timezone(deps: Deps, user: User, exist: ExistClient): Promise<str
 }
 
 /** A run's report, plus the retention cut-off that closes it (known once the window is). */
-type ClosingReport = RunReport & { purgeBefore?: string }
+type ClosingReport = RunReport & { purgeBefore?: string; pruneRuns?: boolean }
 
 async function runSync(deps: Deps, ctx: RunContext): Promise<ClosingReport> {
   const { db } = deps
   const { user, exist, summary } = ctx
   const window = await ctx.window()
-  let maps = await mappingRows(db, user.id)
-  const { entries, disconnected } = await pullEntries(deps, ctx, window, maps)
-  // A source refused its token and was disconnected: its mappings are gone.
-  if (disconnected) maps = await mappingRows(db, user.id)
-  const attributeOf = new Map(maps.map((m) => [m.project, m.attribute]))
-  const rows = await attributeRows(db, user.id)
+  const { entries, disconnected } = await pullEntries(deps, ctx, window)
+  // A source refused its token and was disconnected: its mappings and their ledger rows are gone.
+  if (disconnected) ctx.inputs = await loadRunInputs(db, user.id)
+  const { inputs } = ctx
+  const attributeOf = new Map(inputs.mappings.map((m) => [m.project, m.attribute]))
+  const rows = inputs.attributes
   let owned = rows.filter((a) => a.status === 'owned').map((a) => a.attribute)
   const mapped = [...new Set(attributeOf.values())].sort()
 
   const targets = bucketMinutes(entries, attributeOf, window, deps.now())
-  let ledger = await loadLedger(db, user.id, window.dates)
+  const [first, last] = [window.dates[0]!, window.dates.at(-1)!]
+  let ledger = inputs.ledger.filter((r) => r.date >= first && r.date <= last)
   // Once a day the schedule reads Exist back: drift, ownership that came back or went, auto-repair.
   if (mapped.length > 0 && checkDue(user, ctx.trigger, deps.now())) {
     const checked = await dailyCheck(deps, ctx, window, mapped, rows, ledger)
@@ -205,7 +214,7 @@ async function runSync(deps: Deps, ctx: RunContext): Promise<ClosingReport> {
   let error: string | null = null
   if (writes.length > 0) {
     await ctx.step()
-    await atomically(db, markPending(db, user.id, writes, deps.now()))
+    await atomically(db, markPending(db, user.id, writes, deps.now()), { durable: true })
     const pushed = await pushWrites(
       exist,
       writes,
@@ -231,7 +240,16 @@ async function runSync(deps: Deps, ctx: RunContext): Promise<ClosingReport> {
   }
 
   const purgeBefore = localDateMinus(window.today, deps.config.retentionDays)
-  return { user: user.id, status, summary, error, purgeBefore }
+  // The run read every ledger row of the user: purge only when one is past retention (once a day).
+  const purgeDue = inputs.ledger.some((row) => row.date < purgeBefore)
+  return {
+    user: user.id,
+    status,
+    summary,
+    error,
+    purgeBefore: purgeDue ? purgeBefore : undefined,
+    pruneRuns: inputs.pruneRuns,
+  }
 }
 
 /** Reads every connected source that feeds a mapping (refreshing its project list once a day). */
@@ -239,33 +257,29 @@ async function pullEntries(
   deps: Deps,
   ctx: RunContext,
   window: LocalWindow,
-  maps: { project: string }[],
 ): Promise<{ entries: TimeEntry[]; disconnected: boolean }> {
-  const { user, summary } = ctx
+  const { user, summary, inputs } = ctx
   const entries: TimeEntry[] = []
   let disconnected = false
-  for (const conn of await connectedSources(deps.db, user.id)) {
+  for (const conn of inputs.sources) {
     await ctx.step()
     const readers: SourceReader[] = []
     try {
+      const mapped = new Set(
+        inputs.mappings.filter((m) => m.project.startsWith(`${conn.source}:`)).map((m) => m.project),
+      )
+      // The mapped projects' workspaces as cached, or as just read when the daily refresh ran.
+      let projects: { project: string; workspaceId: string }[] = inputs.mappedProjects
       if (!conn.projectsRefreshedAt || deps.now() - conn.projectsRefreshedAt.getTime() >= DAY_MS) {
         const refresher = await readerFor(deps, conn)
         readers.push(refresher)
-        await atomically(
-          deps.db,
-          replaceProjects(deps.db, user.id, await refresher.account(), deps.now()),
-        )
+        const account = await refresher.account()
+        await atomically(deps.db, replaceProjects(deps.db, user.id, account, deps.now()))
+        projects = account.projects
       }
-      const mapped = new Set(
-        maps.filter((m) => m.project.startsWith(`${conn.source}:`)).map((m) => m.project),
-      )
       if (mapped.size > 0) {
         const workspaceIds = [
-          ...new Set(
-            (await cachedProjects(deps.db, user.id, conn.source))
-              .filter((p) => mapped.has(p.project))
-              .map((p) => p.workspaceId),
-          ),
+          ...new Set(projects.filter((p) => mapped.has(p.project)).map((p) => p.workspaceId)),
         ]
         const reader = await readerFor(deps, conn, workspaceIds)
         readers.push(reader)
