@@ -56,10 +56,18 @@ function computeWindow(nowMs: number, zone: string, days: number): LocalWindow {
   return { zone, dates, bounds, today: today.toISODate()! }
 }
 
-/** The local date `days` before `date` (`YYYY-MM-DD`), for retention. */
+/** The local date `days` before `date` (`YYYY-MM-DD`), for retention. Memoised: every run asks, with a few dates a day. */
 export function localDateMinus(date: string, days: number): string {
-  return DateTime.fromISO(date, { zone: 'utc' }).minus({ days }).toISODate()!
+  const key = `${date} ${days}`
+  let before = datesBefore.get(key)
+  if (before === undefined) {
+    before = DateTime.fromISO(date, { zone: 'utc' }).minus({ days }).toISODate()!
+    if (datesBefore.size >= 1_000) datesBefore.clear()
+    datesBefore.set(key, before)
+  }
+  return before
 }
+const datesBefore = new Map<string, string>()
 
 /** A UTC instant as RFC 3339 without milliseconds (what Toggl and Clockify accept). */
 export function utcInstant(ms: number): string {

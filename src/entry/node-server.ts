@@ -5,7 +5,7 @@ import { getConnInfo } from '@hono/node-server/conninfo'
 import { serveStatic } from '@hono/node-server/serve-static'
 import { Cron } from 'croner'
 import type { Deps } from '../deps.ts'
-import { syncAll } from '../sync/sync-all.ts'
+import { scheduledPass } from '../sync/sync-all.ts'
 import { createApp } from '../web/create-app.tsx'
 import { packageDir } from './open-sqlite.ts'
 
@@ -43,10 +43,11 @@ export async function startNodeServer(
   const cron = new Cron(deps.config.syncSchedule, { protect: true }, async () => {
     scheduled = (async () => {
       deps.log.info('scheduled_run_started')
-      const reports = await syncAll(deps, 'schedule')
+      const pass = await scheduledPass(deps)
       deps.log.info('scheduled_run', {
-        users: reports.length,
-        failed: reports.filter((r) => r.status === 'error').length,
+        users: pass.users,
+        failed: pass.statuses.error ?? 0,
+        statuses: pass.statuses,
       })
     })()
     await scheduled

@@ -1,5 +1,5 @@
 /** What a run reads from the database once it holds the lease, in one round trip: sources, mappings, attributes, ledger, run count. */
-import { and, desc, eq } from 'drizzle-orm'
+import { and, desc, eq, type Placeholder, sql } from 'drizzle-orm'
 import type { LedgerRow } from '../core/plan-writes.ts'
 import type { AttributeRow } from './attribute-store.ts'
 import { type Db, readTogether } from './database.ts'
@@ -22,30 +22,54 @@ export interface RunInputs {
   pruneRuns: boolean
 }
 
-export async function loadRunInputs(db: Db, userId: number): Promise<RunInputs> {
-  const [sources, maps, attrs, mapped, ledger, overflow] = await readTogether(db, [
+/** The reads, for one user id or (prepared once per SQLite database) a placeholder. */
+function queries(db: Db, user: number | Placeholder<'user'>) {
+  return [
     db
       .select()
       .from(sourceConnections)
-      .where(and(eq(sourceConnections.userId, userId), eq(sourceConnections.connected, true))),
-    db.select({ project: mappings.project, attribute: mappings.attribute }).from(mappings).where(eq(mappings.userId, userId)),
-    db.select().from(attributes).where(eq(attributes.userId, userId)),
+      .where(and(eq(sourceConnections.userId, user), eq(sourceConnections.connected, true))),
+    db.select({ project: mappings.project, attribute: mappings.attribute }).from(mappings).where(eq(mappings.userId, user)),
+    db.select().from(attributes).where(eq(attributes.userId, user)),
     db
       .select({ project: projects.project, workspaceId: projects.workspaceId })
       .from(projects)
       .innerJoin(mappings, and(eq(mappings.userId, projects.userId), eq(mappings.project, projects.project)))
-      .where(eq(projects.userId, userId)),
+      .where(eq(projects.userId, user)),
     db
       .select({ attribute: userData.attribute, date: userData.date, value: userData.value, pending: userData.pending })
       .from(userData)
-      .where(eq(userData.userId, userId)),
+      .where(eq(userData.userId, user)),
     db
       .select({ id: runs.id })
       .from(runs)
-      .where(eq(runs.userId, userId))
+      .where(eq(runs.userId, user))
       .orderBy(desc(runs.id))
       .limit(1)
       .offset(KEEP_RUNS + PRUNE_SLACK - 1),
-  ])
+  ] as const
+}
+
+type Rows = Awaited<ReturnType<typeof readTogether<ReturnType<typeof queries>>>>
+
+/**
+ * On better-sqlite3 the six reads are built and prepared once per database: building drizzle
+ * queries was a fifth of a steady run's CPU (`npm run bench -- --profile steady`). D1 batches
+ * take query builders, so there they are built per run.
+ */
+const prepared = new WeakMap<Db, { all(values: { user: number }): unknown }[]>()
+
+function readPrepared(db: Db, userId: number): Rows {
+  let reads = prepared.get(db)
+  if (!reads) {
+    reads = queries(db, sql.placeholder('user')).map((q) => q.prepare() as unknown as { all(values: { user: number }): unknown })
+    prepared.set(db, reads)
+  }
+  return db.transaction(() => reads.map((q) => q.all({ user: userId }))) as unknown as Rows
+}
+
+export async function loadRunInputs(db: Db, userId: number): Promise<RunInputs> {
+  const batches = typeof (db as { batch?: unknown }).batch === 'function'
+  const [sources, maps, attrs, mapped, ledger, overflow] = batches ? await readTogether(db, queries(db, userId)) : readPrepared(db, userId)
   return { sources, mappings: maps, attributes: attrs, mappedProjects: mapped, ledger, pruneRuns: overflow.length > 0 }
 }

@@ -1,5 +1,9 @@
 /** Runs every due user with bounded concurrency; one user's failure never stops the others. */
-import pLimit from 'p-limit'
+<<<<<<< HEAD
+=======
+import { and, eq, gt, isNull, lt, or } from 'drizzle-orm'
+import { users } from '../db/schema.ts'
+>>>>>>> 947afe2 (Scheduler pass streams reports (syncEach; nothing per user kept), a run's reads prepared once per SQLite database, retention date memoised; bench: --profile PASS writes that pass's CPU profile, memory after seeding and the first pass)
 import type { Deps } from '../deps.ts'
 import { emptySummary, type RunReport, type Trigger } from '../store/run-store.ts'
 import { dueUserIds } from '../store/user-store.ts'
@@ -19,28 +23,65 @@ export async function dueUsers(
 /** Users synced at once by default (see README "Capacity" for the measurements behind it). */
 export const DEFAULT_SYNC_CONCURRENCY = 8
 
+/**
+ * Syncs users `concurrency` at a time, handing each report to `onReport` as it comes: a pass over
+ * tens of thousands of users holds no more than `concurrency` runs (and no report) in memory.
+ */
+export async function syncEach(
+  deps: Deps,
+  trigger: Trigger,
+  onReport: (report: RunReport) => void,
+  opts: { concurrency?: number; userIds?: number[] } = {},
+): Promise<void> {
+  const ids = opts.userIds ?? (await dueUsers(deps))
+  let next = 0
+  const worker = async () => {
+    while (next < ids.length) {
+      const id = ids[next++]!
+      try {
+        onReport(await syncUser(deps, id, trigger))
+      } catch (error) {
+        deps.log.error('sync_user_crashed', { user: id, error: String(error) })
+        onReport({ user: id, status: 'error', summary: emptySummary(), error: String(error) })
+      }
+    }
+  }
+  const workers = Math.max(1, Math.min(opts.concurrency ?? DEFAULT_SYNC_CONCURRENCY, ids.length))
+  await Promise.all(Array.from({ length: workers }, worker))
+}
+
+/** Every report, in the order of the user ids (the CLI prints them). */
 export async function syncAll(
   deps: Deps,
   trigger: Trigger,
   opts: { concurrency?: number; userIds?: number[] } = {},
 ): Promise<RunReport[]> {
   const ids = opts.userIds ?? (await dueUsers(deps))
-  const limit = pLimit(opts.concurrency ?? DEFAULT_SYNC_CONCURRENCY)
-  return Promise.all(
-    ids.map((id) =>
-      limit(async () => {
-        try {
-          return await syncUser(deps, id, trigger)
-        } catch (error) {
-          deps.log.error('sync_user_crashed', { user: id, error: String(error) })
-          return {
-            user: id,
-            status: 'error',
-            summary: emptySummary(),
-            error: String(error),
-          } satisfies RunReport
-        }
-      }),
-    ),
+  const reports = new Map<number, RunReport>()
+  await syncEach(deps, trigger, (r) => reports.set(r.user, r), { ...opts, userIds: ids })
+  return ids.map((id) => reports.get(id)!)
+}
+
+export interface PassOutcome {
+  users: number
+  statuses: Partial<Record<RunReport['status'], number>>
+  firstError?: string
+}
+
+/** The hourly pass (Node's schedule): counts per run status, nothing per user kept. */
+export async function scheduledPass(deps: Deps, opts: { concurrency?: number } = {}): Promise<PassOutcome> {
+  const result: PassOutcome = { users: 0, statuses: {} }
+  await syncEach(
+    deps,
+    'schedule',
+    (r) => {
+      result.users++
+      result.statuses[r.status] = (result.statuses[r.status] ?? 0) + 1
+      if (r.status === 'error' && result.firstError === undefined) {
+        result.firstError = `user ${r.user}: ${r.error}`
+      }
+    },
+    opts,
   )
+  return result
 }
