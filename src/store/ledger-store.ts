@@ -69,8 +69,9 @@ export function markPending(
 }
 
 /**
- * Confirmed rows stop being pending (and what the last drift check saw of their days moves with them);
- * refused and unknown ones keep pending with the reason.
+ * Confirmed rows stop being pending; refused and unknown ones keep pending with the reason. One
+ * UPDATE per distinct change (not one per row): an Exist batch of 35 confirmed days is one
+ * statement binding 73 parameters, inside D1's limit of 100.
  */
 export function recordOutcome(
   db: Db,
@@ -79,23 +80,32 @@ export function recordOutcome(
   now: number,
 ): Statement[] {
   const at = new Date(now)
-  const row = (w: Write) =>
-    and(eq(userData.userId, userId), eq(userData.attribute, w.attribute), eq(userData.date, w.date))
-  return [
-    ...outcome.confirmed.map((w) =>
-      db.update(userData).set({ pending: false, error: null, updatedAt: at }).where(row(w)),
-    ),
-    ...outcome.refused.map((r) =>
+  const statements: Statement[] = []
+  const rows = (ws: readonly Write[]) =>
+    and(
+      eq(userData.userId, userId),
+      sql`(${userData.attribute}, ${userData.date}) in (values ${sql.join(
+        ws.map((w) => sql`(${w.attribute}, ${w.date})`),
+        sql`, `,
+      )})`,
+    )
+  if (outcome.confirmed.length > 0) {
+    statements.push(
       db
         .update(userData)
-        .set({ error: `${r.code}: ${r.error}`, updatedAt: at })
-        .where(row(r.write)),
-    ),
-    ...outcome.unknown.map((u) =>
-      db.update(userData).set({ error: u.error, updatedAt: at }).where(row(u.write)),
-    ),
-    ...existValuesAfter(db, userId, outcome.confirmed),
-  ]
+        .set({ pending: false, error: null, updatedAt: at })
+        .where(rows(outcome.confirmed)),
+    )
+  }
+  const byError = new Map<string, Write[]>()
+  const add = (error: string, w: Write) => byError.set(error, [...(byError.get(error) ?? []), w])
+  for (const r of outcome.refused) add(`${r.code}: ${r.error}`, r.write)
+  for (const u of outcome.unknown) add(u.error, u.write)
+  for (const [error, ws] of byError) {
+    statements.push(db.update(userData).set({ error, updatedAt: at }).where(rows(ws)))
+  }
+  statements.push(...existValuesAfter(db, userId, outcome.confirmed))
+  return statements
 }
 
 export function deleteAttributesLedger(

@@ -3,9 +3,10 @@ import { sql } from 'drizzle-orm'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { Write } from '../../src/core/plan-writes.ts'
 import type { SourceAccount } from '../../src/core/source-types.ts'
+import { EXIST_BATCH } from '../../src/clients/exist/exist-client.ts'
 import { openSqlite } from '../../src/entry/open-sqlite.ts'
 import { D1_MAX_PARAMS, type Statement } from '../../src/store/database.ts'
-import { markPending } from '../../src/store/ledger-store.ts'
+import { markPending, recordOutcome } from '../../src/store/ledger-store.ts'
 import { replaceProjects } from '../../src/store/project-cache.ts'
 import { users } from '../../src/store/schema.ts'
 
@@ -32,6 +33,21 @@ describe('statements stay within D1 bound-parameter limit', () => {
     const statements = markPending(db, 1, writes, 0)
     expect(statements.length).toBeGreaterThan(1)
     for (const s of statements) expect(params(s)).toBeLessThanOrEqual(D1_MAX_PARAMS)
+  })
+
+  it('settling a full Exist batch: one statement per outcome, within the limit', () => {
+    const writes: Write[] = Array.from({ length: EXIST_BATCH }, (_, d) => ({
+      op: 'increment',
+      attribute: 'productive_min',
+      date: `2026-01-${String(d + 1).padStart(2, '0')}`,
+      value: 5,
+      target: 5,
+    }))
+    const confirmed = recordOutcome(db, 1, { confirmed: writes, refused: [], unknown: [] }, 0)
+    expect(confirmed).toHaveLength(1)
+    const unknown = recordOutcome(db, 1, { confirmed: [], refused: [], unknown: writes.map((write) => ({ write, error: 'lost' })) }, 0)
+    expect(unknown).toHaveLength(1)
+    for (const s of [...confirmed, ...unknown]) expect(params(s)).toBeLessThanOrEqual(D1_MAX_PARAMS)
   })
 
   it('caching 250 projects for a user created in the same batch', () => {
