@@ -13,9 +13,9 @@ import { parseArgs } from 'node:util'
 import { DEFAULT_HTTP_POLICY } from '../../src/clients/api-client.ts'
 import type { Deps } from '../../src/deps.ts'
 import { openSqlite } from '../../src/entry/open-sqlite.ts'
+import { createNodeSecretBox } from '../../src/entry/secret-box-node.ts'
 import { parseEnv } from '../../src/shared/env.ts'
 import { silentLogger } from '../../src/shared/log.ts'
-import { createNodeSecretBox } from '../../src/entry/secret-box-node.ts'
 import { DEFAULT_SYNC_CONCURRENCY, scheduledPass } from '../../src/sync/sync-all.ts'
 import type { FakesRequest, Mismatch, SeededUser } from './bench-fakes.ts'
 import { storeSeededUser } from './seed-users.ts'
@@ -63,8 +63,8 @@ function parseFlags() {
         'latency-ms': { type: 'string' },
         concurrency: { type: 'string' },
         json: { type: 'boolean', default: false },
-      // Writes a CPU profile of that pass alone to bench-<pass>.cpuprofile (scripts/bench/profile-top.mjs reads it).
-      profile: { type: 'string' },
+        // Writes a CPU profile of that pass alone to bench-<pass>.cpuprofile (scripts/bench/profile-top.mjs reads it).
+        profile: { type: 'string' },
         // Self-check: after the first pass one Exist value is edited behind Timebridge's back, so the run must fail.
         tamper: { type: 'boolean', default: false },
       },

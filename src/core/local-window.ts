@@ -78,7 +78,9 @@ export function utcInstant(ms: number): string {
 export function overFetchStart(window: LocalWindow): number {
   let start = overFetch.get(window)
   if (start === undefined) {
-    start = DateTime.fromMillis(window.bounds[0]!, { zone: window.zone }).minus({ days: 1 }).toMillis()
+    start = DateTime.fromMillis(window.bounds[0]!, { zone: window.zone })
+      .minus({ days: 1 })
+      .toMillis()
     overFetch.set(window, start)
   }
   return start

@@ -7,9 +7,9 @@ import { DEFAULT_HTTP_POLICY } from '../clients/api-client.ts'
 import type { Deps } from '../deps.ts'
 import { type Config, parseEnv } from '../shared/env.ts'
 import { type Logger, silentLogger } from '../shared/log.ts'
-import { createNodeSecretBox } from './secret-box-node.ts'
 import { nodeProcessProbe } from './node-process.ts'
 import { openSqlite } from './open-sqlite.ts'
+import { createNodeSecretBox } from './secret-box-node.ts'
 
 export const SECRET_KEY_FILE = './data/secret.key'
 

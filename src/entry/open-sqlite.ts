@@ -86,4 +86,3 @@ function cacheStatements(client: Database.Database): void {
     return statement
   }) as typeof client.prepare
 }
-

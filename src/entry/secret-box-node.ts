@@ -3,7 +3,14 @@
  * secret-box.ts, so either opens what the other sealed. Synchronous AES-GCM here costs a few µs;
  * Web Crypto on Node costs ~0.4 ms per call, two calls per user-run (profiled by `npm run bench`).
  */
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto'
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  hkdfSync,
+  randomBytes,
+  timingSafeEqual,
+} from 'node:crypto'
 import { fromB64Url, type SecretBox, SecretBoxError, toB64Url } from '../shared/secret-box.ts'
 
 const SALT = 'timebridge/v1'
@@ -21,7 +28,11 @@ export function createNodeSecretBox(secretKey: string): SecretBox {
       const iv = randomBytes(12)
       const cipher = createCipheriv('aes-256-gcm', aes, iv).setAAD(Buffer.from(purpose, 'utf8'))
       // Web Crypto's AES-GCM output is the ciphertext followed by the 16-byte tag.
-      const sealed = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()])
+      const sealed = Buffer.concat([
+        cipher.update(plaintext, 'utf8'),
+        cipher.final(),
+        cipher.getAuthTag(),
+      ])
       return `v1.${toB64Url(iv)}.${toB64Url(sealed)}`
     },
     async open(sealed, purpose) {
@@ -29,9 +40,14 @@ export function createNodeSecretBox(secretKey: string): SecretBox {
       if (version !== 'v1' || !iv || !body) throw new SecretBoxError('Stored secret is malformed')
       try {
         const bytes = fromB64Url(body)
-        const decipher = createDecipheriv('aes-256-gcm', aes, fromB64Url(iv)).setAAD(Buffer.from(purpose, 'utf8'))
+        const decipher = createDecipheriv('aes-256-gcm', aes, fromB64Url(iv)).setAAD(
+          Buffer.from(purpose, 'utf8'),
+        )
         decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES))
-        return Buffer.concat([decipher.update(bytes.subarray(0, bytes.length - TAG_BYTES)), decipher.final()]).toString('utf8')
+        return Buffer.concat([
+          decipher.update(bytes.subarray(0, bytes.length - TAG_BYTES)),
+          decipher.final(),
+        ]).toString('utf8')
       } catch {
         throw new SecretBoxError('Stored secret cannot be decrypted: was SECRET_KEY changed?')
       }

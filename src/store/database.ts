@@ -17,7 +17,11 @@ export const rowsPerInsert = (paramsPerRow: number) => Math.floor(D1_MAX_PARAMS 
  * Runs statements as one all-or-nothing unit: `batch` on D1, a transaction on better-sqlite3.
  * Statements must be built up front (no reads in between), which is all D1 can offer anyway.
  */
-export async function atomically(db: Db, statements: Statement[], opts: { durable?: boolean } = {}): Promise<void> {
+export async function atomically(
+  db: Db,
+  statements: Statement[],
+  opts: { durable?: boolean } = {},
+): Promise<void> {
   if (statements.length === 0) return
   const maybeBatch = (db as { batch?: (items: Statement[]) => Promise<unknown> }).batch
   if (typeof maybeBatch === 'function') {
@@ -26,7 +30,9 @@ export async function atomically(db: Db, statements: Statement[], opts: { durabl
   }
   // `durable`: the commit must reach the disk before we act on it outside the database (a push to
   // Exist), even across a power loss; SQLite otherwise runs with synchronous=NORMAL (open-sqlite.ts).
-  const client = opts.durable ? (db as { $client?: { pragma?(source: string): unknown } }).$client : undefined
+  const client = opts.durable
+    ? (db as { $client?: { pragma?(source: string): unknown } }).$client
+    : undefined
   client?.pragma?.('synchronous = FULL')
   try {
     // better-sqlite3 is synchronous: statements prepared on `db` and run inside its transaction
@@ -50,5 +56,7 @@ export async function readTogether<const T extends readonly Statement[]>(
   type Rows = { -readonly [K in keyof T]: Awaited<T[K]> }
   const maybeBatch = (db as { batch?: (items: Statement[]) => Promise<unknown[]> }).batch
   if (typeof maybeBatch === 'function') return (await maybeBatch.call(db, [...queries])) as Rows
-  return db.transaction(() => queries.map((q) => (q as unknown as { all(): unknown }).all())) as unknown as Rows
+  return db.transaction(() =>
+    queries.map((q) => (q as unknown as { all(): unknown }).all()),
+  ) as unknown as Rows
 }

@@ -29,15 +29,26 @@ function queries(db: Db, user: number | Placeholder<'user'>) {
       .select()
       .from(sourceConnections)
       .where(and(eq(sourceConnections.userId, user), eq(sourceConnections.connected, true))),
-    db.select({ project: mappings.project, attribute: mappings.attribute }).from(mappings).where(eq(mappings.userId, user)),
+    db
+      .select({ project: mappings.project, attribute: mappings.attribute })
+      .from(mappings)
+      .where(eq(mappings.userId, user)),
     db.select().from(attributes).where(eq(attributes.userId, user)),
     db
       .select({ project: projects.project, workspaceId: projects.workspaceId })
       .from(projects)
-      .innerJoin(mappings, and(eq(mappings.userId, projects.userId), eq(mappings.project, projects.project)))
+      .innerJoin(
+        mappings,
+        and(eq(mappings.userId, projects.userId), eq(mappings.project, projects.project)),
+      )
       .where(eq(projects.userId, user)),
     db
-      .select({ attribute: userData.attribute, date: userData.date, value: userData.value, pending: userData.pending })
+      .select({
+        attribute: userData.attribute,
+        date: userData.date,
+        value: userData.value,
+        pending: userData.pending,
+      })
       .from(userData)
       .where(eq(userData.userId, user)),
     db
@@ -62,7 +73,9 @@ const prepared = new WeakMap<Db, { all(values: { user: number }): unknown }[]>()
 function readPrepared(db: Db, userId: number): Rows {
   let reads = prepared.get(db)
   if (!reads) {
-    reads = queries(db, sql.placeholder('user')).map((q) => q.prepare() as unknown as { all(values: { user: number }): unknown })
+    reads = queries(db, sql.placeholder('user')).map(
+      (q) => q.prepare() as unknown as { all(values: { user: number }): unknown },
+    )
     prepared.set(db, reads)
   }
   return db.transaction(() => reads.map((q) => q.all({ user: userId }))) as unknown as Rows
@@ -70,6 +83,15 @@ function readPrepared(db: Db, userId: number): Rows {
 
 export async function loadRunInputs(db: Db, userId: number): Promise<RunInputs> {
   const batches = typeof (db as { batch?: unknown }).batch === 'function'
-  const [sources, maps, attrs, mapped, ledger, overflow] = batches ? await readTogether(db, queries(db, userId)) : readPrepared(db, userId)
-  return { sources, mappings: maps, attributes: attrs, mappedProjects: mapped, ledger, pruneRuns: overflow.length > 0 }
+  const [sources, maps, attrs, mapped, ledger, overflow] = batches
+    ? await readTogether(db, queries(db, userId))
+    : readPrepared(db, userId)
+  return {
+    sources,
+    mappings: maps,
+    attributes: attrs,
+    mappedProjects: mapped,
+    ledger,
+    pruneRuns: overflow.length > 0,
+  }
 }

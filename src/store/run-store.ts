@@ -78,7 +78,9 @@ export async function recordRun(
       summary: JSON.stringify(report.summary),
       error: report.error,
     }),
-    ...(prune ? [db.delete(runs).where(and(eq(runs.userId, report.user), notInArray(runs.id, keep)))] : []),
+    ...(prune
+      ? [db.delete(runs).where(and(eq(runs.userId, report.user), notInArray(runs.id, keep)))]
+      : []),
     ...closing,
   ])
 }

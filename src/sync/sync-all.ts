@@ -1,9 +1,4 @@
 /** Runs every due user with bounded concurrency; one user's failure never stops the others. */
-<<<<<<< HEAD
-=======
-import { and, eq, gt, isNull, lt, or } from 'drizzle-orm'
-import { users } from '../db/schema.ts'
->>>>>>> 947afe2 (Scheduler pass streams reports (syncEach; nothing per user kept), a run's reads prepared once per SQLite database, retention date memoised; bench: --profile PASS writes that pass's CPU profile, memory after seeding and the first pass)
 import type { Deps } from '../deps.ts'
 import { emptySummary, type RunReport, type Trigger } from '../store/run-store.ts'
 import { dueUserIds } from '../store/user-store.ts'
@@ -69,7 +64,10 @@ export interface PassOutcome {
 }
 
 /** The hourly pass (Node's schedule): counts per run status, nothing per user kept. */
-export async function scheduledPass(deps: Deps, opts: { concurrency?: number } = {}): Promise<PassOutcome> {
+export async function scheduledPass(
+  deps: Deps,
+  opts: { concurrency?: number } = {},
+): Promise<PassOutcome> {
   const result: PassOutcome = { users: 0, statuses: {} }
   await syncEach(
     deps,

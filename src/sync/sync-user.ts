@@ -29,13 +29,7 @@ import {
   recordRun,
   type Trigger,
 } from '../store/run-store.ts'
-import {
-  getUser,
-  setRetryAfter,
-  setTimezone,
-  stopSyncing,
-  type User,
-} from '../store/user-store.ts'
+import { getUser, setRetryAfter, setTimezone, stopSyncing, type User } from '../store/user-store.ts'
 import { checkDue, dailyCheck } from './exist-check.ts'
 import { type Lease, LeaseLost, RunInterrupted, takeLease } from './run-lease.ts'
 
@@ -114,7 +108,15 @@ export async function syncUser(
     // Steady state that is 2 writes (run row, lease); pruning and purging join only when due.
     const closing: Statement[] = [lease.release()]
     if (report.purgeBefore) closing.unshift(purgeLedger(deps.db, report.purgeBefore, userId))
-    await recordRun(deps.db, report, trigger, startedAt, deps.now(), closing, report.pruneRuns ?? true)
+    await recordRun(
+      deps.db,
+      report,
+      trigger,
+      startedAt,
+      deps.now(),
+      closing,
+      report.pruneRuns ?? true,
+    )
     closed = true
   } finally {
     // If even this release fails (disk full), the lease lapses within LEASE_TTL_MS, and at once
@@ -266,7 +268,9 @@ async function pullEntries(
     const readers: SourceReader[] = []
     try {
       const mapped = new Set(
-        inputs.mappings.filter((m) => m.project.startsWith(`${conn.source}:`)).map((m) => m.project),
+        inputs.mappings
+          .filter((m) => m.project.startsWith(`${conn.source}:`))
+          .map((m) => m.project),
       )
       // The mapped projects' workspaces as cached, or as just read when the daily refresh ran.
       let projects: { project: string; workspaceId: string }[] = inputs.mappedProjects

@@ -38,7 +38,11 @@ export async function zeroOut(
     // Clearing the ledger and recording the zeros as pending is one step: if a zero is lost,
     // the sync below settles that day with an absolute update instead of an increment.
     await ctx.step()
-    await atomically(db, [clearLedger(db, userId), ...markPending(db, userId, writes, deps.now())], { durable: true })
+    await atomically(
+      db,
+      [clearLedger(db, userId), ...markPending(db, userId, writes, deps.now())],
+      { durable: true },
+    )
     const pushed = await pushWrites(
       ctx.exist,
       writes,

@@ -1,9 +1,9 @@
 /** Every multi-row insert stays within D1's 100 bound parameters per statement. */
 import { sql } from 'drizzle-orm'
 import { afterAll, describe, expect, it } from 'vitest'
+import { EXIST_BATCH } from '../../src/clients/exist/exist-client.ts'
 import type { Write } from '../../src/core/plan-writes.ts'
 import type { SourceAccount } from '../../src/core/source-types.ts'
-import { EXIST_BATCH } from '../../src/clients/exist/exist-client.ts'
 import { openSqlite } from '../../src/entry/open-sqlite.ts'
 import { D1_MAX_PARAMS, type Statement } from '../../src/store/database.ts'
 import { markPending, recordOutcome } from '../../src/store/ledger-store.ts'
@@ -45,7 +45,12 @@ describe('statements stay within D1 bound-parameter limit', () => {
     }))
     const confirmed = recordOutcome(db, 1, { confirmed: writes, refused: [], unknown: [] }, 0)
     expect(confirmed).toHaveLength(1)
-    const unknown = recordOutcome(db, 1, { confirmed: [], refused: [], unknown: writes.map((write) => ({ write, error: 'lost' })) }, 0)
+    const unknown = recordOutcome(
+      db,
+      1,
+      { confirmed: [], refused: [], unknown: writes.map((write) => ({ write, error: 'lost' })) },
+      0,
+    )
     expect(unknown).toHaveLength(1)
     for (const s of [...confirmed, ...unknown]) expect(params(s)).toBeLessThanOrEqual(D1_MAX_PARAMS)
   })

@@ -1,8 +1,8 @@
 /** Environment parsing (defaults, one-line errors) and the secret box. */
 import { describe, expect, it } from 'vitest'
+import { createNodeSecretBox } from '../../src/entry/secret-box-node.ts'
 import { ConfigError, parseEnv } from '../../src/shared/env.ts'
 import { createSecretBox } from '../../src/shared/secret-box.ts'
-import { createNodeSecretBox } from '../../src/entry/secret-box-node.ts'
 
 describe('parseEnv', () => {
   it('has defaults that make npm start work with nothing set', () => {
@@ -65,10 +65,21 @@ describe('secret box', () => {
   it('the Node box and the Web Crypto box share keys and format: each opens what the other sealed', async () => {
     const web = await createSecretBox('k'.repeat(40))
     const node = createNodeSecretBox('k'.repeat(40))
-    expect(await node.open(await web.seal('exist-token-ä', 'exist-token'), 'exist-token')).toBe('exist-token-ä')
-    expect(await web.open(await node.seal('toggl-token', 'source-credential:toggl'), 'source-credential:toggl')).toBe('toggl-token')
-    await expect(node.open(await web.seal('x'.repeat(20), 'exist-token'), 'source-credential:toggl')).rejects.toThrow(/cannot be decrypted/)
-    await expect(createNodeSecretBox('j'.repeat(40)).open(await web.seal('secret', 'p'), 'p')).rejects.toThrow(/SECRET_KEY/)
+    expect(await node.open(await web.seal('exist-token-ä', 'exist-token'), 'exist-token')).toBe(
+      'exist-token-ä',
+    )
+    expect(
+      await web.open(
+        await node.seal('toggl-token', 'source-credential:toggl'),
+        'source-credential:toggl',
+      ),
+    ).toBe('toggl-token')
+    await expect(
+      node.open(await web.seal('x'.repeat(20), 'exist-token'), 'source-credential:toggl'),
+    ).rejects.toThrow(/cannot be decrypted/)
+    await expect(
+      createNodeSecretBox('j'.repeat(40)).open(await web.seal('secret', 'p'), 'p'),
+    ).rejects.toThrow(/SECRET_KEY/)
     await expect(node.open('v1.AAAA', 'p')).rejects.toThrow(/malformed/)
     expect(await node.sign('user:1')).toBe(await web.sign('user:1'))
     expect(await node.verify('user:1', await web.sign('user:1'))).toBe(true)
