@@ -14,6 +14,8 @@ import {
 import { fromB64Url, type SecretBox, SecretBoxError, toB64Url } from '../shared/secret-box.ts'
 
 const SALT = 'timebridge/v1'
+/** A Buffer may be a view into a shared pool: toB64Url needs bytes of its own. */
+const own = (bytes: Buffer) => new Uint8Array(bytes)
 const TAG_BYTES = 16
 
 export function createNodeSecretBox(secretKey: string): SecretBox {
@@ -33,7 +35,7 @@ export function createNodeSecretBox(secretKey: string): SecretBox {
         cipher.final(),
         cipher.getAuthTag(),
       ])
-      return `v1.${toB64Url(iv)}.${toB64Url(sealed)}`
+      return `v1.${toB64Url(own(iv))}.${toB64Url(own(sealed))}`
     },
     async open(sealed, purpose) {
       const [version, iv, body] = sealed.split('.')
@@ -53,7 +55,7 @@ export function createNodeSecretBox(secretKey: string): SecretBox {
       }
     },
     async sign(value) {
-      return toB64Url(mac(value))
+      return toB64Url(own(mac(value)))
     },
     async verify(value, signature) {
       let given: Uint8Array

@@ -43,8 +43,9 @@ describe('statements stay within D1 bound-parameter limit', () => {
       value: 5,
       target: 5,
     }))
+    // The ledger's UPDATE, and the stored Exist values' one (one per distinct increment).
     const confirmed = recordOutcome(db, 1, { confirmed: writes, refused: [], unknown: [] }, 0)
-    expect(confirmed).toHaveLength(1)
+    expect(confirmed).toHaveLength(2)
     const unknown = recordOutcome(
       db,
       1,
