@@ -15,6 +15,8 @@ export interface ConnectErrors {
   togglToken?: string | undefined
   clockifyKey?: string | undefined
   clockifyRegion?: string | undefined
+  /** A refusal that belongs to no single field. */
+  form?: string | undefined
 }
 
 export const CLOCKIFY_REGION_CHOICES: readonly [string, string][] = [
@@ -41,6 +43,11 @@ export function ConnectPage(props: {
         Connect the service you track time in. Timebridge checks the token with the service, stores
         it encrypted and never shows it again.
       </p>
+      {errors.form && (
+        <p class="notice bad" role="alert">
+          {errors.form}
+        </p>
+      )}
       <SourceCard state={props.toggl} action="/connect/toggl" csrf={props.ctx.csrf}>
         <Field
           name="togglToken"

@@ -6,6 +6,13 @@ export interface Flash {
   kind: 'ok' | 'error'
   text: string
   lines?: string[] | undefined
+  /** A refused form, shown again on the page it came from: its non-secret values and one message per field. */
+  form?:
+    | {
+        values?: Record<string, string> | undefined
+        errors?: Record<string, string> | undefined
+      }
+    | undefined
 }
 
 export type NavKey = 'status' | 'mapping' | 'connect' | null
@@ -17,7 +24,14 @@ export interface PageContext {
   flash: Flash | null
 }
 
-export function Layout(props: { title: string; ctx: PageContext; nav?: NavKey; children: Child }) {
+export function Layout(props: {
+  title: string
+  ctx: PageContext
+  nav?: NavKey
+  /** Room for the charts (the status page). */
+  wide?: boolean
+  children: Child
+}) {
   const { ctx } = props
   return (
     <html lang="en">
@@ -26,14 +40,14 @@ export function Layout(props: { title: string; ctx: PageContext; nav?: NavKey; c
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="color-scheme" content="light" />
         <title>{`${props.title} · Timebridge`}</title>
-        <link rel="icon" href="data:," />
+        <link rel="icon" href="/static/favicon.svg" type="image/svg+xml" />
         <link rel="stylesheet" href="/static/app.css" />
         <script src="/static/app.js" defer></script>
       </head>
       <body>
         <header class="top">
           <a class="brand" href="/">
-            Timebridge
+            <Logo /> Timebridge
           </a>
           {ctx.username && (
             <nav aria-label="Main">
@@ -42,18 +56,18 @@ export function Layout(props: { title: string; ctx: PageContext; nav?: NavKey; c
               <NavLink href="/connect" label="Sources" active={props.nav === 'connect'} />
               <form method="post" action="/signout" class="inline">
                 <CsrfField token={ctx.csrf} />
-                <button type="submit" class="link" title={`Signed in as ${ctx.username}`}>
+                <button type="submit" class="nav-link" title={`Signed in as ${ctx.username}`}>
                   Sign out
                 </button>
               </form>
             </nav>
           )}
         </header>
-        <main>
+        <main class={props.wide ? 'wide' : undefined}>
           {ctx.flash && <FlashBox flash={ctx.flash} />}
           {props.children}
         </main>
-        <footer>
+        <footer class={props.wide ? 'wide' : undefined}>
           {ctx.username ? <span>Signed in to Exist as {ctx.username}. </span> : null}
           Timebridge moves tracked time from Toggl Track and Clockify into{' '}
           <a href="https://exist.io/">Exist</a>.
@@ -65,9 +79,37 @@ export function Layout(props: { title: string; ctx: PageContext; nav?: NavKey; c
 
 function NavLink(props: { href: string; label: string; active: boolean }) {
   return (
-    <a href={props.href} aria-current={props.active ? 'page' : undefined}>
+    <a class="nav-link" href={props.href} aria-current={props.active ? 'page' : undefined}>
       {props.label}
     </a>
+  )
+}
+
+/** The mark: two day-bars joined by a bridge arc (same drawing as /static/favicon.svg). */
+export function Logo() {
+  return (
+    <svg class="logo" width="28" height="28" viewBox="0 0 32 32" aria-hidden="true">
+      <rect width="32" height="32" rx="8" class="logo-bg" />
+      <rect x="7" y="14" width="5" height="11" rx="1.5" class="logo-bar" />
+      <rect x="20" y="9" width="5" height="16" rx="1.5" class="logo-bar" />
+      <path
+        d="M6 13 Q16 3 26 8"
+        class="logo-arc"
+        fill="none"
+        stroke-width="2.5"
+        stroke-linecap="round"
+      />
+    </svg>
+  )
+}
+
+/** Shown by app.js while a form that runs a sync is on its way (stays hidden without JavaScript). */
+export function Progress(props: { text: string }) {
+  return (
+    <p class="progress" hidden aria-live="polite">
+      <span class="spinner" aria-hidden="true"></span>
+      <span class="progress-text">{props.text}</span>
+    </p>
   )
 }
 
@@ -77,12 +119,14 @@ export function CsrfField(props: { token: string }) {
 
 export function FlashBox(props: { flash: Flash }) {
   const { flash } = props
+  // A refused form carries its messages to the fields; it may have no headline of its own.
+  if (!flash.text && !flash.lines?.length) return null
   return (
     <div
       class={`notice ${flash.kind === 'error' ? 'bad' : 'good'}`}
       role={flash.kind === 'error' ? 'alert' : 'status'}
     >
-      <p>{flash.text}</p>
+      {flash.text && <p>{flash.text}</p>}
       {flash.lines && flash.lines.length > 0 && (
         <ul>
           {flash.lines.map((line) => (

@@ -1,5 +1,5 @@
 /** The mapping page: projects grouped by workspace and client, one attribute select per project. */
-import { CsrfField, Layout, type PageContext, Swatch } from './layout.tsx'
+import { CsrfField, Layout, type PageContext, Progress, Swatch } from './layout.tsx'
 
 export interface MappingProject {
   project: string
@@ -29,11 +29,14 @@ export interface MappingView {
   /** The form's values when a submit is shown again (project → attribute or ''). */
   selected?: Record<string, string>
   errors?: Record<string, string>
-  formError?: string
   /** Exist could not list the user's attributes: only the templates are offered. */
   optionsNote?: string
   refreshedAt: string | null
   connected: boolean
+  /** The connected services, e.g. "Toggl Track", for the empty state. */
+  sources?: string
+  /** Days each sync covers. */
+  windowDays?: number
 }
 
 export function MappingPage(props: { ctx: PageContext; view: MappingView }) {
@@ -47,32 +50,29 @@ export function MappingPage(props: { ctx: PageContext; view: MappingView }) {
         Choose the Exist attribute each project's time goes to. Several projects may feed one
         attribute; their minutes are added up per day.
       </p>
-      {!view.connected && (
-        <p class="notice bad">
-          No time source is connected. <a href="/connect">Connect Toggl Track or Clockify</a> to see
-          your projects.
-        </p>
-      )}
-      {view.formError && (
-        <p class="notice bad" role="alert">
-          {view.formError}
-        </p>
-      )}
       {view.optionsNote && <p class="notice">{view.optionsNote}</p>}
-      <div class="toolbar">
-        <form method="post" action="/mapping/refresh" class="inline">
-          <CsrfField token={props.ctx.csrf} />
-          <button type="submit">Refresh projects</button>
-        </form>
-        {view.refreshedAt && <span class="muted">Project list from {view.refreshedAt}.</span>}
-      </div>
-      {view.projects.length === 0 ? (
-        <p class="muted">
-          No projects yet. Create projects in Toggl Track or Clockify, then press "Refresh
-          projects".
+      {!view.connected && view.projects.length === 0 ? (
+        <p class="notice empty">
+          No time source is connected yet. <a href="/connect">Connect Toggl Track or Clockify</a>,
+          then your projects show up here.
         </p>
       ) : (
-        <form method="post" action="/mapping" class="mapping">
+        <div class="toolbar">
+          <form method="post" action="/mapping/refresh" class="inline">
+            <CsrfField token={props.ctx.csrf} />
+            <button type="submit">Refresh projects</button>
+          </form>
+          {view.refreshedAt && <span class="muted">Project list from {view.refreshedAt}.</span>}
+        </div>
+      )}
+      {!view.connected ? null : view.projects.length === 0 ? (
+        <p class="notice empty">
+          Your {view.sources ?? 'time source'} has no projects yet. Create one there, then press
+          "Refresh projects".
+        </p>
+      ) : null}
+      {view.projects.length === 0 ? null : (
+        <form method="post" action="/mapping" class="mapping" data-progress="">
           <CsrfField token={props.ctx.csrf} />
           {groups.map((ws) => (
             <section class="card workspace">
@@ -101,6 +101,8 @@ export function MappingPage(props: { ctx: PageContext; view: MappingView }) {
             <button type="submit" class="primary">
               Save mapping
             </button>
+            <span class="muted">Saving syncs the last {view.windowDays ?? 14} days at once.</span>
+            <Progress text="Saving, then syncing with Exist…" />
           </div>
         </form>
       )}
@@ -125,8 +127,19 @@ function ProjectRow(props: {
     <li class={`project${props.error ? ' has-error' : ''}`}>
       <label for={id} class="project-name">
         <Swatch color={p.color} /> <span>{p.name}</span>
-        {p.archived && !p.gone && <span class="badge">archived</span>}
-        {p.gone && <span class="badge warn">deleted in the source</span>}
+        {/* The space keeps screen readers from reading "migrationarchived". */}
+        {p.archived && !p.gone && (
+          <>
+            {' '}
+            <span class="badge">archived</span>
+          </>
+        )}
+        {p.gone && (
+          <>
+            {' '}
+            <span class="badge warn">deleted in the source</span>
+          </>
+        )}
       </label>
       <select id={id} name={`map[${p.project}]`} aria-invalid={props.error ? 'true' : undefined}>
         <option value="" selected={props.selected === ''}>

@@ -129,7 +129,7 @@ export async function checkSource(reader: SourceReader, field: string): Promise<
   } catch (error) {
     if (error instanceof ApiError && error.kind === 'auth') {
       throw new InputError(
-        `${label} refused this token (HTTP ${error.status}): copy it again from your profile page`,
+        `${label} refused this token: copy it again from your profile page`,
         field,
       )
     }
@@ -146,7 +146,7 @@ async function checkExist(deps: Deps, token: string): Promise<ExistProfile> {
     profile = await exist.profile()
   } catch (error) {
     if (error instanceof ApiError && error.kind === 'auth') {
-      throw new InputError(`Exist refused this token (HTTP ${error.status})`, 'existToken')
+      throw new InputError(`Exist refused this token: copy it again from Exist`, 'existToken')
     }
     if (error instanceof ApiError)
       throw new InputError(`Could not check the Exist token: ${error.message}`, 'existToken')

@@ -47,8 +47,14 @@ export async function mapProject(
   const maps = await mappingRows(db, userId)
   const current = maps.find((m) => m.project === project)
   if (!known && !current) {
+    // A bare id (as Toggl and Clockify show it) is one prefix away from a known project.
+    let guess: string | undefined
+    for (const prefixed of project.includes(':') ? [] : [`toggl:${project}`, `clockify:${project}`])
+      if (!guess && (await findProject(db, userId, prefixed))) guess = prefixed
     throw new InputError(
-      `Unknown project "${project}" for user ${userId} (see "projects --user ${userId}")`,
+      guess
+        ? `Unknown project "${project}": did you mean ${guess}?`
+        : `Unknown project "${project}" for user ${userId} (see "projects --user ${userId}")`,
       'project',
     )
   }

@@ -10,7 +10,9 @@ import { InputError } from '../core/input-error.ts'
 import type { Source } from '../core/source-types.ts'
 import type { Deps } from '../deps.ts'
 import { ConfigError } from '../shared/env.ts'
+import { mappingRows } from '../store/attribute-store.ts'
 import { getUser } from '../store/user-store.ts'
+import { clearThenUnmap } from '../sync/clear-attributes.ts'
 import { checkUser, repairUser } from '../sync/exist-check.ts'
 import { syncAll } from '../sync/sync-all.ts'
 import { syncUser } from '../sync/sync-user.ts'
@@ -92,18 +94,32 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   map: {
-    summary: 'map a project to an Exist attribute (none unmaps)',
-    usage: 'map --user ID --project toggl:123 --attribute productive_min|none',
-    options: { ...user, project: str, attribute: str },
+    summary:
+      'map a project to an Exist attribute (none unmaps; --clear sets an attribute that stops syncing to 0 first)',
+    usage: 'map --user ID --project toggl:123 --attribute productive_min|none [--clear]',
+    options: { ...user, project: str, attribute: str, clear: { type: 'boolean' } },
     async run(deps, f) {
-      const attribute = required(f, 'attribute')
-      const result = await mapProject(
-        deps,
-        userId(f),
-        required(f, 'project'),
-        attribute === 'none' ? null : attribute,
+      const id = userId(f)
+      const project = required(f, 'project')
+      const raw = required(f, 'attribute')
+      const attribute = raw === 'none' ? null : raw
+      if (!f.clear) {
+        const result = await mapProject(deps, id, project, attribute)
+        return { json: result, text: text.mapped(result) }
+      }
+      // The attribute this project alone feeds stops syncing: zero its window days, then unmap.
+      const maps = await mappingRows(deps.db, id)
+      const previous = maps.find((m) => m.project === project)?.attribute
+      const stops =
+        previous &&
+        previous !== attribute &&
+        !maps.some((m) => m.project !== project && m.attribute === previous)
+          ? [previous]
+          : []
+      const { cleared, result } = await clearThenUnmap(deps, id, stops, () =>
+        mapProject(deps, id, project, attribute),
       )
-      return { json: result, text: text.mapped(result) }
+      return { json: { ...result, cleared }, text: text.mapped(result, cleared) }
     },
   },
   sync: {

@@ -1,10 +1,11 @@
 /** Human-readable renderings of CLI results (the --json shapes are the interface; these are for people). */
-
+import { DateTime } from 'luxon'
 import type { ConnectResult } from '../accounts/connect-user.ts'
 import type { DisconnectResult } from '../accounts/disconnect.ts'
 import type { MapResult } from '../accounts/map-project.ts'
 import type { ProjectView } from '../accounts/project-list.ts'
 import type { UserStatus } from '../accounts/user-status.ts'
+import { SERVICE_LABEL } from '../clients/api-client.ts'
 import type { RunReport } from '../store/run-store.ts'
 import type { CheckReport, RepairReport } from '../sync/exist-check.ts'
 
@@ -27,18 +28,32 @@ export function projects(list: ProjectView[]): string {
     .join('\n')
 }
 
-export function mapped(r: MapResult): string {
+export function mapped(r: MapResult, cleared?: number): string {
   const lines = [
     `${r.project} → ${r.attribute ?? 'none'}${r.previous && r.previous !== r.attribute ? ` (was ${r.previous})` : ''}`,
   ]
   if (r.took_over_from) lines.push(`Took "${r.attribute}" over from ${r.took_over_from}.`)
+  if (cleared)
+    lines.push(`Set ${plural(cleared, 'day')} of ${r.released.join(', ')} to 0 in Exist first.`)
   if (r.released.length)
     lines.push(
-      `No longer synced, released to Exist: ${r.released.join(', ')} (Exist keeps its values).`,
+      `No longer synced, handed back to Exist: ${r.released.join(', ')}${cleared ? '.' : ' (Exist keeps its values; --clear sets them to 0 first).'}`,
     )
   for (const p of r.problems) lines.push(`Warning: ${p}`)
   return lines.join('\n')
 }
+
+/** A run's outcome in a word or two (the exact status stays in --json). */
+const OUTCOME: Record<string, string> = {
+  ok: 'done',
+  partial: 'partly done',
+  deferred: 'paused',
+  skipped: 'skipped',
+  stopped: 'stopped',
+  error: 'failed',
+}
+
+const service = (source: string) => SERVICE_LABEL[source as keyof typeof SERVICE_LABEL] ?? source
 
 export function reports(list: RunReport[]): string {
   if (list.length === 0) return 'No users to sync.'
@@ -47,17 +62,18 @@ export function reports(list: RunReport[]): string {
       const s = r.summary
       const read =
         Object.entries(s.read)
-          .map(([k, v]) => `${v} ${k} entries`)
-          .join(', ') || 'nothing'
+          .map(([k, v]) => `${plural(v ?? 0, 'time entry', 'time entries')} from ${service(k)}`)
+          .join(' and ') || 'nothing'
+      const changed = s.written.increment + s.written.update
       const parts = [
-        `user ${r.user}: ${r.status}`,
+        `user ${r.user}: ${OUTCOME[r.status] ?? r.status}`,
         `read ${read}`,
-        `wrote ${s.written.increment} increments, ${s.written.update} updates`,
+        changed ? `changed ${plural(changed, 'day')} in Exist` : 'Exist needed no change',
       ]
-      if (s.refused.length) parts.push(`${s.refused.length} refused`)
-      if (s.pending) parts.push(`${s.pending} pending`)
+      if (s.refused.length) parts.push(`Exist refused ${plural(s.refused.length, 'day')}`)
+      if (s.pending) parts.push(`${plural(s.pending, 'day')} still waiting for Exist`)
       const extra = [
-        ...s.refused.map((x) => `  refused ${x.attribute} ${x.date}: ${x.error}`),
+        ...s.refused.map((x) => `  Exist refused ${x.attribute} on ${x.date}: ${x.error}`),
         ...s.notes.map((n) => `  ${n}`),
       ]
       if (r.error) extra.push(`  ${r.error}`)
@@ -82,13 +98,18 @@ export function status(s: { users: UserStatus[] }): string {
     .map((u) => {
       const sources = u.sources
         .filter((x) => x.connected || x.reason)
-        .map((x) => `${x.source} ${x.connected ? 'connected' : `disconnected (${x.reason})`}`)
+        .map(
+          (x) => `${service(x.source)} ${x.connected ? 'connected' : `disconnected (${x.reason})`}`,
+        )
       const last = u.runs[0]
+      // In the user's Exist time zone, which is the zone their days are counted in.
+      const when = (iso: string) =>
+        DateTime.fromISO(iso, { zone: 'utc' }).setZone(u.timezone).toFormat('ccc d LLL yyyy, HH:mm')
       return [
         `user ${u.user} — ${u.exist_username} (${u.timezone}) ${u.syncing ? 'syncing' : `stopped: ${u.stopped_reason}`}`,
         `  sources: ${sources.join(', ') || 'none'}`,
-        `  mappings: ${u.mappings.map((m) => `${m.project}→${m.attribute}`).join(', ') || 'none'}`,
-        `  last run: ${last ? `${last.finished_at} ${last.status}${last.error ? ` (${last.error})` : ''}` : 'never'}`,
+        `  mappings: ${u.mappings.map((m) => `${m.project} → ${m.attribute}`).join(', ') || 'none'}`,
+        `  last run: ${last ? `${when(last.finished_at)}, ${OUTCOME[last.status] ?? last.status}${last.error ? ` (${last.error})` : ''}` : 'never'}`,
       ].join('\n')
     })
     .join('\n')
@@ -123,4 +144,8 @@ export function checked(r: CheckReport): string {
 export function repaired(r: RepairReport): string {
   const lines = r.repaired.map((d) => `  ${d.attribute} ${d.date} set to ${d.value} min`)
   return [reports([r]), ...lines].join('\n')
+}
+
+function plural(n: number, noun: string, many = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : many}`
 }

@@ -20,3 +20,12 @@ export const isTemplate = (name: string) => TEMPLATES.some((t) => t.name === nam
 
 /** Exist's value_type for durations (integer minutes). */
 export const DURATION = 3
+
+/** Templates in their usual order (Productive time first), then the user's own attributes by name: the one order every page uses. */
+export function sortAttributes<T>(list: readonly T[], key: (x: T) => string = String): T[] {
+  const rank = (a: string) => {
+    const i = TEMPLATES.findIndex((t) => t.name === a)
+    return i < 0 ? TEMPLATES.length : i
+  }
+  return [...list].sort((a, b) => rank(key(a)) - rank(key(b)) || key(a).localeCompare(key(b)))
+}

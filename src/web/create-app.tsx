@@ -129,8 +129,10 @@ export function createApp(deps: Deps, opts: AppOptions = {}): App {
     const page = c.res.headers.get('Content-Type')?.startsWith('text/html')
     // A flash is spent once a page showed it (a redirect passes it on).
     if (rawFlash && page) jar.delete(c, FLASH_COOKIE)
-    // Pages carry CSRF tokens and personal data: never cache them.
-    if (page) c.header('Cache-Control', 'no-store')
+    // Pages carry CSRF tokens and personal data: never cache them. Nor redirects: Back and Forward
+    // reuse cached answers even when stale, so a "/ → /signin" kept from before signing in would loop.
+    const redirect = c.res.status >= 300 && c.res.status < 400
+    if (page || redirect) c.header('Cache-Control', 'no-store')
   })
 
   // hono/csrf first: a form POST from a browser must come from our own pages, by its Sec-Fetch-Site

@@ -77,7 +77,8 @@ export const MappingForm = z.record(z.string(), z.string()).transform((fields, c
       message: 'The form had no projects in it; reload the page',
     })
   }
-  return { selections: out, confirmed: fields.confirmed === 'yes' }
+  const stopped = fields.stopped === 'clear' || fields.stopped === 'keep' ? fields.stopped : null
+  return { selections: out, confirmed: fields.confirmed === 'yes', stopped }
 })
 
 /** The status page's "Repair drift automatically" toggle. */

@@ -1,5 +1,4 @@
 /** The mapping page's logic: which attributes to offer, what a submitted form changes, who would lose an attribute, and applying it. */
-
 import type { AttributeOption } from '../../views/mapping-page.tsx'
 import { existAttributes } from '../accounts/exist-session.ts'
 import { mapProject } from '../accounts/map-project.ts'
@@ -7,10 +6,11 @@ import type { ProjectView } from '../accounts/project-list.ts'
 import { ApiError } from '../clients/api-client.ts'
 import { InputError } from '../core/input-error.ts'
 import { localWindow } from '../core/local-window.ts'
-import { DURATION, TEMPLATES } from '../core/templates.ts'
+import { DURATION, sortAttributes, TEMPLATES } from '../core/templates.ts'
 import type { Deps } from '../deps.ts'
 import { attributeRows } from '../store/attribute-store.ts'
 import type { User } from '../store/user-store.ts'
+import { clearThenUnmap } from '../sync/clear-attributes.ts'
 import { longDate, plainError } from './plain-words.ts'
 
 export interface Options {
@@ -63,6 +63,8 @@ export interface Plan {
   starting: AttributeOption[]
   /** The starting attributes another service fills now. */
   takeovers: AttributeOption[]
+  /** Attributes that lose their last project with this save: they stop syncing and are handed back. */
+  stopping: AttributeOption[]
   errors: Record<string, string>
 }
 
@@ -96,11 +98,26 @@ export async function planMapping(
   const startingNames = [
     ...new Set(changes.map((c) => c.to).filter((a): a is string => a !== null && !ours.has(a))),
   ]
-  const starting = startingNames.map(
-    (name) =>
-      options.find((o) => o.name === name) ?? { name, label: name, template: false, owner: null },
-  )
-  return { changes, starting, takeovers: starting.filter((o) => o.owner !== null), errors }
+  const option = (name: string): AttributeOption =>
+    options.find((o) => o.name === name) ?? { name, label: name, template: false, owner: null }
+  const starting = startingNames.map(option)
+  const after = new Map(projects.map((p) => [p.project, p.attribute]))
+  for (const c of changes) after.set(c.project, c.to)
+  const still = new Set(after.values())
+  const stopping = sortAttributes([
+    ...new Set(
+      projects
+        .map((p) => p.attribute)
+        .filter((a): a is string => a !== null && ours.has(a) && !still.has(a)),
+    ),
+  ]).map(option)
+  return {
+    changes,
+    starting,
+    takeovers: starting.filter((o) => o.owner !== null),
+    stopping,
+    errors,
+  }
 }
 
 export function windowDays(deps: Deps, user: User): { first: string; last: string; count: number } {
@@ -120,13 +137,49 @@ export async function applyPlan(
   user: User,
   plan: Plan,
   options: AttributeOption[],
+  /** Set the stopping attributes to 0 for the window before handing them back. */
+  clear = false,
+): Promise<Applied> {
+  if (!clear || plan.stopping.length === 0) return applyChanges(deps, user, plan, options, false)
+  try {
+    const { cleared, result } = await clearThenUnmap(
+      deps,
+      user.id,
+      plan.stopping.map((s) => s.name),
+      () => applyChanges(deps, user, plan, options, true),
+    )
+    if (cleared > 0) {
+      const days = windowDays(deps, user)
+      result.lines.unshift(
+        `${plan.stopping.map((s) => s.label).join(', ')}: set to 0 in Exist for ${days.first} – ${days.last}, then handed back to Exist.`,
+      )
+    }
+    return result
+  } catch (error) {
+    if (!(error instanceof InputError || error instanceof ApiError)) throw error
+    const message = error instanceof ApiError ? plainError(error.message) : error.message
+    // Nothing was saved: the message goes next to every project of this save.
+    return {
+      saved: 0,
+      lines: [],
+      errors: Object.fromEntries(plan.changes.map((c) => [c.project, message])),
+    }
+  }
+}
+
+async function applyChanges(
+  deps: Deps,
+  user: User,
+  plan: Plan,
+  options: AttributeOption[],
+  cleared: boolean,
 ): Promise<Applied> {
   const label = (name: string) => options.find((o) => o.name === name)?.label ?? name
   const lines: string[] = []
   const errors: Record<string, string> = {}
   const started: string[] = []
   let saved = 0
-  for (const change of plan.changes) {
+  for (const change of sortChanges(plan.changes)) {
     try {
       const result = await mapProject(deps, user.id, change.project, change.to)
       saved++
@@ -138,11 +191,9 @@ export async function applyPlan(
         !started.includes(change.to)
       )
         started.push(change.to)
-      for (const r of result.released) {
-        lines.push(
-          `${label(r)} is no longer synced; Exist keeps the values it has (use Zero Out before unmapping to clear them).`,
-        )
-      }
+      if (!cleared)
+        for (const r of result.released)
+          lines.push(`${label(r)} is no longer synced; Exist keeps the values it already has.`)
       for (const p of result.problems)
         lines.push(
           `Exist did not take ${p} back cleanly; it may still list Timebridge as its source.`,
@@ -159,10 +210,15 @@ export async function applyPlan(
   if (started.length) {
     const days = windowDays(deps, user)
     lines.push(
-      `The next sync sets ${started.map(label).join(', ')} for ${days.first} – ${days.last} to the time you tracked; values Exist holds for those days are replaced.`,
+      `${sortAttributes(started).map(label).join(', ')} now ${started.length === 1 ? 'gets' : 'get'} the time you tracked for ${days.first} – ${days.last}; values Exist held for those days are replaced.`,
     )
   }
   return { saved, lines, errors }
+}
+
+/** Moves onto an attribute go first, so an attribute that keeps a project is never released in between. */
+function sortChanges(changes: Change[]): Change[] {
+  return [...changes.filter((c) => c.to !== null), ...changes.filter((c) => c.to === null)]
 }
 
 /** Attribute name → label, read before a disconnect deletes the rows. */

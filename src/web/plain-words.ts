@@ -40,7 +40,7 @@ const RULES: [RegExp, (m: RegExpExecArray) => string][] = [
   ],
   [
     new RegExp(`^${SERVICE} failed on .*\\(HTTP (5\\d\\d)\\)`),
-    (m) => `${m[1]} had a server error (HTTP ${m[2]}). The next run tries again.`,
+    (m) => `${m[1]} had a server error. The next run tries again.`,
   ],
   [
     new RegExp(`^${SERVICE} answered .* with an unexpected response`),
@@ -74,7 +74,8 @@ export function plainError(message: string): string {
     const m = re.exec(message)
     if (m) return say(m)
   }
-  return message
+  // Status codes mean nothing to most people; the logs and --json keep them.
+  return message.replace(/ \(HTTP \d{3}\)/g, '')
 }
 
 /** Exist's refusal of one value, e.g. `unauthorised: Attribute 'x' does not belong to this service`. */

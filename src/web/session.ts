@@ -38,6 +38,12 @@ const FlashShape = z.object({
   kind: z.enum(['ok', 'error']),
   text: z.string().max(2000),
   lines: z.array(z.string().max(500)).max(40).optional(),
+  form: z
+    .object({
+      values: z.record(z.string().max(200), z.string().max(200)).optional(),
+      errors: z.record(z.string().max(200), z.string().max(500)).optional(),
+    })
+    .optional(),
 }) satisfies z.ZodType<Flash>
 
 export type { Flash }
@@ -173,7 +179,12 @@ export async function writeFlash(
   publicUrl: string,
   flash: Flash,
 ): Promise<void> {
-  cookieJar(publicUrl).set(c, FLASH_COOKIE, await seal(box, 'flash', flash), 300)
+  let sealed = await seal(box, 'flash', flash)
+  // Browsers drop cookies over 4 KB: a form too big to carry back keeps its messages, not its values.
+  if (sealed.length > 3_800 && flash.form?.values) {
+    sealed = await seal(box, 'flash', { ...flash, form: { errors: flash.form.errors } })
+  }
+  cookieJar(publicUrl).set(c, FLASH_COOKIE, sealed, 300)
 }
 
 /** The CSRF token of a session: an HMAC of its nonce, so it needs no storage and dies with the session. */

@@ -1,12 +1,13 @@
 /** What the status page shows, read from the database: runs in plain words, problems, next run, and the ledger as chart data. */
 import { Cron } from 'croner'
-import type { ChartSeries } from '../../views/day-chart.tsx'
+import { type ChartSeries, sharedScale } from '../../views/day-chart.tsx'
 import type { CheckView, RunRow, StatusView } from '../../views/status-page.tsx'
 import { userStatus } from '../accounts/user-status.ts'
 import { SERVICE_LABEL } from '../clients/api-client.ts'
 import { localWindow } from '../core/local-window.ts'
-import { TEMPLATES } from '../core/templates.ts'
+import { sortAttributes, TEMPLATES } from '../core/templates.ts'
 import type { Deps } from '../deps.ts'
+import { attributeRows } from '../store/attribute-store.ts'
 import { loadExistValues } from '../store/exist-values-store.ts'
 import { ledgerBetween } from '../store/ledger-store.ts'
 import type { RunView } from '../store/run-store.ts'
@@ -30,35 +31,39 @@ export async function statusView(deps: Deps, user: User): Promise<StatusView> {
   const status = await userStatus(deps, user, RUNS_SHOWN)
   const window = localWindow(now, user.timezone, deps.config.syncDays)
   // Runs may name attributes no longer synced: fall back to the template labels.
+  const attributeSince = new Map(
+    (await attributeRows(deps.db, user.id)).map((a) => [a.attribute, a.updatedAt.getTime()]),
+  )
   const attributeLabel = new Map([
     ...TEMPLATES.map((t) => [t.name, t.label] as const),
     ...status.attributes.map((a) => [a.attribute, a.label] as const),
   ])
   const label = (attribute: string) => attributeLabel.get(attribute) ?? attribute
 
-  // Templates in their usual order (Productive time first), then the user's own attributes by name.
-  const rank = (a: string) => {
-    const i = TEMPLATES.findIndex((t) => t.name === a)
-    return i < 0 ? TEMPLATES.length : i
-  }
-  const mapped = [...new Set(status.mappings.map((m) => m.attribute))].sort(
-    (a, b) => rank(a) - rank(b) || a.localeCompare(b),
-  )
+  const mapped = sortAttributes([...new Set(status.mappings.map((m) => m.attribute))])
   const ledger = await ledgerBetween(deps.db, user.id, mapped, window.dates[0]!, window.today)
   // What Exist holds as the last drift check read it (kept current by the writes it confirmed since).
   const held = mapped.length ? await loadExistValues(deps.db, user.id, window.dates) : []
   const drift: CheckView['drift'] = []
+  const finished = status.runs.filter((r) => r.status === 'ok' || r.status === 'partial')
   const charts: ChartSeries[] = mapped.map((attribute) => {
-    const refused = status.attributes.some(
-      (a) => a.attribute === attribute && a.status === 'refused',
-    )
+    const rows = ledger.filter((r) => r.attribute === attribute)
+    const info = status.attributes.find((a) => a.attribute === attribute)
+    const refused = info?.status === 'refused'
+    const since = attributeSince.get(attribute) ?? 0
+    // Mapping marks every window day pending at 0: until a run confirms one, there is nothing to show.
+    const notSynced =
+      rows.every((r) => r.pending && !r.error) &&
+      (rows.length > 0 || !finished.some((r) => Date.parse(r.started_at) >= since))
     return {
       attribute,
       label: label(attribute),
-      refused,
-      // Newest first: today is what people look for.
-      days: [...window.dates].reverse().map((date) => {
-        const row = ledger.find((r) => r.attribute === attribute && r.date === date)
+      notSynced,
+      note: refused
+        ? 'Another service owns this attribute in Exist now, so Timebridge stopped writing to it.'
+        : null,
+      days: window.dates.map((date) => {
+        const row = rows.find((r) => r.date === date)
         const seen = held.find((e) => e.attribute === attribute && e.date === date)
         const sent = row?.value ?? 0
         const pending = row?.pending ?? false
@@ -74,11 +79,14 @@ export async function statusView(deps: Deps, user: User): Promise<StatusView> {
           label: shortDate(date, window.today),
           minutes: pending || exist === null ? sent : exist,
           sent,
-          exist,
           drift: drifted,
-          note,
-          pending,
-          error: row?.error ? plainRefusal(row.error) : null,
+          mark: row?.error
+            ? { kind: 'refused', text: `Exist refused it: ${plainRefusal(row.error)}` }
+            : pending
+              ? { kind: 'pending', text: 'waiting for Exist to confirm' }
+              : note
+                ? { kind: 'drift', text: note }
+                : undefined,
         }
       }),
     }
@@ -132,9 +140,11 @@ export async function statusView(deps: Deps, user: User): Promise<StatusView> {
     problems,
     sourceConnected: status.sources.some((s) => s.connected),
     mapped: status.mappings.length,
-    window: { first: longDate(window.dates[0]!), last: longDate(window.today) },
+    window: { first: shortDate(window.dates[0]!, ''), last: longDate(window.today) },
     charts,
     check,
+    scale: sharedScale(charts),
+    canZeroOut: status.attributes.some((a) => a.status === 'owned' && mapped.includes(a.attribute)),
     runs,
   }
 }
@@ -167,19 +177,23 @@ function runRow(run: RunView, zone: string, now: number, label: (a: string) => s
       `${count(n ?? 0, 'time entry', 'time entries')} from ${SERVICE_LABEL[source as keyof typeof SERVICE_LABEL] ?? source}`,
   )
   const { increment, update } = summary.written
+  const zeroOut = summary.notes.some((n) => n.startsWith('Zero Out'))
   const details = [
     ...summary.refused.map(
       (r) =>
         `Exist refused ${label(r.attribute)} on ${longDate(r.date)}: ${plainRefusal(r.error)}.`,
     ),
-    ...summary.notes.map((n) => plainError(n)),
+    ...summary.notes.filter((n) => !n.startsWith('Zero Out')).map((n) => plainError(n)),
   ]
   if (summary.pending > 0 && run.status !== 'partial')
     details.push(`${count(summary.pending, 'value')} still waiting for Exist.`)
+  const requests = Object.entries(summary.requests)
+    .map(([api, n]) => `${SERVICE_LABEL[api as keyof typeof SERVICE_LABEL] ?? api} ${n}`)
+    .join(', ')
   return {
     id: run.id,
     when: localTime(Date.parse(run.started_at), zone, now),
-    trigger: TRIGGER_LABEL[run.trigger] ?? run.trigger,
+    trigger: zeroOut ? 'Zero Out' : (TRIGGER_LABEL[run.trigger] ?? run.trigger),
     tone: head.tone,
     headline: head.text,
     read: reads.length
@@ -190,9 +204,11 @@ function runRow(run: RunView, zone: string, now: number, label: (a: string) => s
     sent:
       increment + update === 0
         ? run.status === 'ok' || run.status === 'partial'
-          ? 'Sent nothing to Exist.'
+          ? 'Exist needed no change.'
           : ''
-        : `Sent ${count(increment + update, 'day value')} to Exist (${update} as totals, ${increment} as additions).`,
+        : `Changed ${count(increment + update, 'day')} in Exist.`,
     details,
+    // Exact figures for the curious (and for bug reports), folded away.
+    exact: `Run ${run.id}: ${update} absolute ${update === 1 ? 'update' : 'updates'}, ${increment} ${increment === 1 ? 'increment' : 'increments'}${summary.pending ? `, ${summary.pending} pending` : ''}${requests ? `; requests: ${requests}` : ''}.`,
   }
 }

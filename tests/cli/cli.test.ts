@@ -182,7 +182,44 @@ describe('CLI', { timeout: 60_000 }, () => {
     })
 
     const text = await cli(['sync', '--user', '1'])
-    expect(text.stdout).toMatch(/^user 1: ok; read 2 toggl entries; wrote 0 increments, 0 updates/)
+    // People get words and local times; the exact figures are in --json above.
+    expect(text.stdout).toMatch(
+      /^user 1: done; read 2 time entries from Toggl Track; Exist needed no change/,
+    )
+    const said = (await cli(['status', '--user', '1'])).stdout
+    expect(said).toMatch(/last run: \w{3} \d{1,2} \w{3} \d{4}, \d\d:\d\d, done/)
+    expect(said).not.toMatch(/\d{4}-\d\d-\d\dT/)
+  })
+
+  it('unmaps with --clear: the attribute it alone fed is set to 0 for the window, then handed back', async () => {
+    const held = [...(existUser.values.get('gaming_min')?.values() ?? [])]
+    expect(held.some((v) => v > 0)).toBe(true)
+    oneLineError(
+      await cli(['map', '--user', '1', '--project', String(fun.id), '--attribute', 'none']),
+      new RegExp(`Unknown project "${fun.id}": did you mean toggl:${fun.id}\\?`),
+    )
+    const cleared = await json([
+      'map',
+      '--user',
+      '1',
+      '--project',
+      `toggl:${fun.id}`,
+      '--attribute',
+      'none',
+      '--clear',
+    ])
+    expect(cleared).toMatchObject({
+      attribute: null,
+      previous: 'gaming_min',
+      released: ['gaming_min'],
+      cleared: 14,
+    })
+    expect([...(existUser.values.get('gaming_min')?.values() ?? [])].every((v) => v === 0)).toBe(
+      true,
+    )
+    expect(existUser.attributes.get('gaming_min')!.service).toBeNull()
+    // Mapped again for the tests below.
+    await json(['map', '--user', '1', '--project', `toggl:${fun.id}`, '--attribute', 'gaming_min'])
   })
 
   it('checks Exist against what was sent and repairs exactly the drifted day', async () => {

@@ -24,7 +24,9 @@ describe('rate limit through the app', () => {
     await client.get('/signin')
     for (let i = 0; i < TOKEN_TRIES.limit; i++) {
       const wrong = await client.post('/signin/token', { existToken: `wrong-token-${i}-000000` })
-      expect(wrong.status, `try ${i + 1}`).toBe(400)
+      // A refused token goes back to the sign-in page (post/redirect/get) with the reason.
+      expect(wrong.status, `try ${i + 1}`).toBe(303)
+      expect(wrong.location).toBe('/signin')
     }
     const relayed = profileReads()
     const refused = await client.post('/signin/token', { existToken: alice.existToken })
@@ -52,7 +54,7 @@ describe('rate limit through the app', () => {
       const client = i % 2 ? a : b
       expect(
         (await client.post('/signin/token', { existToken: `wrong-token-${i}-000000` })).status,
-      ).toBe(400)
+      ).toBe(303)
     }
     expect((await a.post('/signin/token', { existToken: 'wrong-token-x-000000' })).status).toBe(429)
     expect((await b.post('/signin/token', { existToken: 'wrong-token-y-000000' })).status).toBe(429)
@@ -68,7 +70,7 @@ describe('rate limit through the app', () => {
     for (let i = 0; i < TOKEN_TRIES.limit - 1; i++)
       expect(
         (await client.post('/connect/toggl', { togglToken: `bad-toggl-${i}-0000` })).status,
-      ).toBe(400)
+      ).toBe(303)
     // The sign-in was the session's first try; a new sign-in (a new session) keeps counting for the user.
     h.advance(MINUTE)
     const again = new WebClient(app)
@@ -83,7 +85,7 @@ describe('rate limit through the app', () => {
             clockifyRegion: 'global',
           })
         ).status,
-      ).toBe(400)
+      ).toBe(303)
     const refused = await again.post('/connect/toggl', { togglToken: alice.togglToken })
     expect(refused.status).toBe(429)
     expect(text(refused.html)).toContain('Too many tries')
@@ -130,7 +132,7 @@ describe('rate limit by client address on the Node server', () => {
     fakes = await startFakes(() => now)
     web = await startWebServer(fakes, { now: () => now, oauth: false })
     for (let i = 0; i < TOKEN_TRIES.limit; i++)
-      expect(await tryOnce({ 'X-Forwarded-For': `198.51.100.${i}` })).toBe(400)
+      expect(await tryOnce({ 'X-Forwarded-For': `198.51.100.${i}` })).toBe(303)
     // Each try came from a new session and claimed another address: the socket address still counts.
     expect(await tryOnce({ 'X-Forwarded-For': '198.51.100.99' })).toBe(429)
   })
@@ -145,9 +147,9 @@ describe('rate limit by client address on the Node server', () => {
     })
     // One client (the proxy appends 198.51.100.7) forging a new first entry on every try.
     for (let i = 0; i < TOKEN_TRIES.limit; i++)
-      expect(await tryOnce({ 'X-Forwarded-For': `10.0.0.${i}, 198.51.100.7` })).toBe(400)
+      expect(await tryOnce({ 'X-Forwarded-For': `10.0.0.${i}, 198.51.100.7` })).toBe(303)
     expect(await tryOnce({ 'X-Forwarded-For': '10.9.9.9, 198.51.100.7' })).toBe(429)
     // Another client behind the same proxy is not held back by those ten.
-    expect(await tryOnce({ 'X-Forwarded-For': '198.51.100.200' })).toBe(400)
+    expect(await tryOnce({ 'X-Forwarded-For': '198.51.100.200' })).toBe(303)
   })
 })

@@ -7,7 +7,7 @@ import { RESCUETIME } from '../fakes/sample-account.ts'
 import { OAUTH_ENV, registerTestClient } from '../helpers/exist-oauth.ts'
 import { createHarness, type Harness } from '../helpers/harness.ts'
 import { addPerson } from '../helpers/scenario.ts'
-import { text, WebClient } from '../helpers/web-client.ts'
+import { type Page, text, WebClient } from '../helpers/web-client.ts'
 
 type Person = ReturnType<typeof addPerson> & { work: number; tv: number; secret: string }
 
@@ -35,6 +35,13 @@ const POSTS = [
   '/sources/toggl/disconnect',
   '/signout',
 ]
+
+/** A refused form answers with a redirect to its own page (post/redirect/get), which then says why. */
+const refusedTo = async (client: WebClient, res: Page, path: string) => {
+  expect(res.status).toBe(303)
+  expect(res.location).toBe(path)
+  return client.follow(res)
+}
 
 describe('web routes', () => {
   let h: Harness
@@ -105,13 +112,19 @@ describe('web routes', () => {
     const form = await client.get('/signin')
     expect(form.html).toContain('name="existToken"')
 
-    const empty = await client.post('/signin/token', { existToken: '   ' })
-    expect(empty.status).toBe(400)
+    const empty = await refusedTo(
+      client,
+      await client.post('/signin/token', { existToken: '   ' }),
+      '/signin',
+    )
     expect(empty.html).toMatch(/id="f-existToken-error"[^>]*>Paste your Exist token</)
 
-    const wrong = await client.post('/signin/token', { existToken: 'not-a-real-token-0000' })
-    expect(wrong.status).toBe(400)
-    expect(text(wrong.html)).toContain('Exist refused this token (HTTP 401)')
+    const wrong = await refusedTo(
+      client,
+      await client.post('/signin/token', { existToken: 'not-a-real-token-0000' }),
+      '/signin',
+    )
+    expect(text(wrong.html)).toContain('Exist refused this token')
     expect(wrong.html).not.toContain('not-a-real-token-0000')
     expect(await h.deps.db.select().from(users)).toEqual([])
 
@@ -127,8 +140,11 @@ describe('web routes', () => {
     const userId = (await idOf('alice'))!
     await client.get('/connect')
 
-    const bad = await client.post('/connect/toggl', { togglToken: 'bad-toggl-token-000' })
-    expect(bad.status).toBe(400)
+    const bad = await refusedTo(
+      client,
+      await client.post('/connect/toggl', { togglToken: 'bad-toggl-token-000' }),
+      '/connect',
+    )
     expect(bad.html).toMatch(/id="f-togglToken-error"[^>]*>Toggl Track refused this token/)
     expect((await snapshot(userId)).sources).toEqual([])
 
@@ -155,19 +171,25 @@ describe('web routes', () => {
     const userId = (await idOf('alice'))!
     await client.get('/connect')
 
-    const wrongRegion = await client.post('/connect/clockify', {
-      clockifyKey: cu.key,
-      clockifyRegion: 'global',
-    })
-    expect(wrongRegion.status).toBe(400)
-    expect(wrongRegion.html).toMatch(
-      /id="f-clockifyKey-error"[^>]*>Clockify refused this token .*Nothing was saved\./,
+    const wrongRegion = await refusedTo(
+      client,
+      await client.post('/connect/clockify', {
+        clockifyKey: cu.key,
+        clockifyRegion: 'global',
+      }),
+      '/connect',
     )
-    const noRegion = await client.post('/connect/clockify', {
-      clockifyKey: cu.key,
-      clockifyRegion: 'mars',
-    })
-    expect(noRegion.status).toBe(400)
+    expect(wrongRegion.html).toMatch(
+      /id="f-clockifyKey-error"[^>]*>Clockify refused this token.*Nothing was saved\./,
+    )
+    const noRegion = await refusedTo(
+      client,
+      await client.post('/connect/clockify', {
+        clockifyKey: cu.key,
+        clockifyRegion: 'mars',
+      }),
+      '/connect',
+    )
     expect(text(noRegion.html)).toContain('Choose the region your Clockify data is stored in')
     expect((await snapshot(userId)).sources.map((s) => s.source)).toEqual(['toggl'])
 
@@ -238,38 +260,52 @@ describe('web routes', () => {
     await client.get('/mapping')
     const before = await snapshot(userId)
 
-    const badValue = await client.post('/mapping', {
-      [`map[toggl:${alice.work}]`]: 'Productive Time!',
-    })
-    expect(badValue.status).toBe(400)
+    const badValue = await refusedTo(
+      client,
+      await client.post('/mapping', {
+        [`map[toggl:${alice.work}]`]: 'Productive Time!',
+      }),
+      '/mapping',
+    )
     expect(badValue.html).toMatch(/Choose an attribute from the list/)
     expect(badValue.html).toContain('Some choices were not valid; nothing was saved.')
 
-    const notOffered = await client.post('/mapping', {
-      [`map[toggl:${alice.work}]`]: 'productive_min',
-      [`map[toggl:${alice.tv}]`]: 'made_up_minutes',
-    })
-    expect(notOffered.status).toBe(400)
+    const notOffered = await refusedTo(
+      client,
+      await client.post('/mapping', {
+        [`map[toggl:${alice.work}]`]: 'productive_min',
+        [`map[toggl:${alice.tv}]`]: 'made_up_minutes',
+      }),
+      '/mapping',
+    )
     expect(text(notOffered.html)).toContain('Choose an attribute from the list')
     // The valid choice of the same submit is shown again, not lost.
     expect(notOffered.html).toMatch(/<option value="productive_min" selected/)
 
-    const badProject = await client.post('/mapping', { 'map[toggl:<script>]': 'tv_min' })
-    expect(badProject.status).toBe(400)
+    const badProject = await refusedTo(
+      client,
+      await client.post('/mapping', { 'map[toggl:<script>]': 'tv_min' }),
+      '/mapping',
+    )
     expect(badProject.html).not.toContain('<script>')
 
-    const noFields = await client.post('/mapping', {})
-    expect(noFields.status).toBe(400)
+    const noFields = await refusedTo(client, await client.post('/mapping', {}), '/mapping')
     expect(text(noFields.html)).toContain('The form had no projects in it')
 
-    const shortToken = await client.post('/connect/toggl', { togglToken: 'abc' })
-    expect(shortToken.status).toBe(400)
+    const shortToken = await refusedTo(
+      client,
+      await client.post('/connect/toggl', { togglToken: 'abc' }),
+      '/connect',
+    )
     expect(shortToken.html).toMatch(
       /id="f-togglToken-error"[^>]*>That is too short for a Toggl Track API token/,
     )
 
-    const spaced = await client.post('/connect/toggl', { togglToken: 'abc def ghi jkl' })
-    expect(spaced.status).toBe(400)
+    const spaced = await refusedTo(
+      client,
+      await client.post('/connect/toggl', { togglToken: 'abc def ghi jkl' }),
+      '/connect',
+    )
     expect(text(spaced.html)).toContain('has no spaces')
 
     // Destructive actions without their confirmation field go back to the confirmation page.
@@ -306,12 +342,17 @@ describe('web routes', () => {
       expect(page.html, path).not.toContain(`toggl:${bob.work}`)
     }
     const aliceStatus = await a.open('/status')
-    expect(text(aliceStatus.html)).toContain('No runs yet')
+    expect(text(aliceStatus.html)).toContain(
+      'Next step: choose which Exist attribute each project feeds',
+    )
 
     // Alice posting bob's project id changes nothing of bob's.
     await a.get('/mapping')
-    const foreign = await a.post('/mapping', { [`map[toggl:${bob.work}]`]: 'productive_min' })
-    expect(foreign.status).toBe(400)
+    const foreign = await refusedTo(
+      a,
+      await a.post('/mapping', { [`map[toggl:${bob.work}]`]: 'productive_min' }),
+      '/mapping',
+    )
     expect(text(foreign.html)).toContain('Unknown project')
 
     // Alice's actions touch alice only.
@@ -370,8 +411,15 @@ describe('web routes', () => {
     const mapping = await client.get('/mapping')
     expect(text(mapping.html)).toContain('Productive time (now filled by RescueTime)')
 
-    const ask = await client.post('/mapping', { [`map[toggl:${alice.work}]`]: 'productive_min' })
-    expect(ask.status).toBe(409)
+    const asked = await client.post('/mapping', { [`map[toggl:${alice.work}]`]: 'productive_min' })
+    // The pending choice is a GET page of its own: reload and Back show it again, nothing re-posts.
+    expect(asked.status).toBe(303)
+    expect(asked.location).toBe(
+      `/mapping/confirm?${new URLSearchParams({ [`map[toggl:${alice.work}]`]: 'productive_min' })}`,
+    )
+    const ask = await client.follow(asked)
+    expect(ask.status).toBe(200)
+    expect(text((await client.get(asked.location!)).html)).toBe(text(ask.html))
     const page = text(ask.html)
     expect(page).toContain('Productive time is filled by RescueTime now')
     expect(page).toContain('for the 14 days from Sat 7 Nov 2026 to Fri 20 Nov 2026')
@@ -395,19 +443,18 @@ describe('web routes', () => {
 
   it('tells on the status page what went wrong, in plain words', async () => {
     const client = await signIn(alice)
+    // Exist refuses one value (from the sync that saving the mapping starts).
+    const refusal = h.exist.failItems(
+      (i) => i.name === 'tv_min' && i.date === '2026-11-18',
+      'validation',
+      'Value out of range',
+    )
     await client.get('/mapping')
     await client.post('/mapping', {
       [`map[toggl:${alice.work}]`]: 'productive_min',
       [`map[toggl:${alice.tv}]`]: 'tv_min',
     })
     await client.get('/status')
-
-    // Exist refuses one value.
-    const refusal = h.exist.failItems(
-      (i) => i.name === 'tv_min' && i.date === '2026-11-18',
-      'validation',
-      'Value out of range',
-    )
     let page = await client.follow(await client.post('/sync'))
     let words = text(page.html)
     expect(words).toContain('Sync now: Partly done; 1 value still waiting for Exist')
@@ -444,7 +491,7 @@ describe('web routes', () => {
     expect(words).toContain(
       'Exist no longer accepts Timebridge’s access (the token was revoked or expired). Sign out and sign in again to resume syncing.',
     )
-    expect(words).toContain('Stopped (see below)')
+    expect(words).toContain('Stopped (see above)')
     h.exist.users.find((u) => u === alice.existUser)!.revoked = false
     await client.get('/status')
     await client.post('/signout')
@@ -486,7 +533,7 @@ describe('web routes', () => {
     )
     // The chart draws what Exist holds and marks the day.
     expect(page.html).toMatch(
-      /<g class="day drift" data-date="2026-11-19" data-value="95" data-sent="100" data-drift="true">/,
+      /<g class="day mark-drift" data-date="2026-11-19" data-value="95" data-sent="100" data-drift="true"[^>]*aria-label="Thu 19 Nov: 1 h 35 min \(Exist shows 95 min, Timebridge sent 100 min on Thu 19 Nov\)"/,
     )
     h.exist.resetLog()
     expect(text((await client.open('/status')).html)).toContain('1 day differs in Exist')
@@ -588,10 +635,13 @@ describe('Exist OAuth sign-in routes', () => {
     // A callback with another state is refused (and spends the state cookie).
     const replay = new WebClient(app)
     for (const [k, v] of client.cookies) replay.cookies.set(k, v)
-    const wrong = await replay.get(
-      `/auth/exist/callback?code=${back.searchParams.get('code')}&state=not-the-state`,
+    const wrong = await refusedTo(
+      replay,
+      await replay.get(
+        `/auth/exist/callback?code=${back.searchParams.get('code')}&state=not-the-state`,
+      ),
+      '/signin',
     )
-    expect(wrong.status).toBe(400)
     expect(text(wrong.html)).toContain('This sign-in link expired')
     expect(await h.deps.db.select().from(users)).toEqual([])
 
@@ -607,10 +657,13 @@ describe('Exist OAuth sign-in routes', () => {
     const again = new WebClient(app)
     const restart = await again.get('/auth/exist')
     const newState = new URL(restart.location!).searchParams.get('state')
-    const reused = await again.get(
-      `/auth/exist/callback?code=${back.searchParams.get('code')}&state=${newState}`,
+    const reused = await refusedTo(
+      again,
+      await again.get(
+        `/auth/exist/callback?code=${back.searchParams.get('code')}&state=${newState}`,
+      ),
+      '/signin',
     )
-    expect(reused.status).toBe(400)
     expect(text(reused.html)).toContain('Exist did not accept the sign-in')
   })
 
@@ -620,8 +673,11 @@ describe('Exist OAuth sign-in routes', () => {
     const client = new WebClient(app)
     const start = await client.get('/auth/exist')
     const state = new URL(start.location!).searchParams.get('state')
-    const denied = await client.get(`/auth/exist/callback?error=access_denied&state=${state}`)
-    expect(denied.status).toBe(400)
+    const denied = await refusedTo(
+      client,
+      await client.get(`/auth/exist/callback?error=access_denied&state=${state}`),
+      '/signin',
+    )
     expect(text(denied.html)).toContain('You did not allow access in Exist')
   })
 })

@@ -2,6 +2,7 @@
 import { Hono } from 'hono'
 import { ConfirmPage } from '../../../views/confirm-page.tsx'
 import { disconnectUser } from '../../accounts/disconnect.ts'
+import { sortAttributes } from '../../core/templates.ts'
 import { attributeRows, mappingRows } from '../../store/attribute-store.ts'
 import { zeroOut } from '../../sync/zero-out.ts'
 import type { AppEnv } from '../app-env.ts'
@@ -17,8 +18,11 @@ export function accountRoutes(): Hono<AppEnv> {
     const user = mustUser(c)
     const { deps } = c.var
     const mapped = new Set((await mappingRows(deps.db, user.id)).map((m) => m.attribute))
-    const synced = (await attributeRows(deps.db, user.id)).filter(
-      (a) => a.status === 'owned' && mapped.has(a.attribute),
+    const synced = sortAttributes(
+      (await attributeRows(deps.db, user.id)).filter(
+        (a) => a.status === 'owned' && mapped.has(a.attribute),
+      ),
+      (a) => a.attribute,
     )
     if (synced.length === 0) {
       return redirectWith(c, '/status', {
@@ -72,7 +76,7 @@ export function accountRoutes(): Hono<AppEnv> {
     const user = mustUser(c)
     const { deps } = c.var
     const maps = await mappingRows(deps.db, user.id)
-    const owned = await attributeRows(deps.db, user.id)
+    const owned = sortAttributes(await attributeRows(deps.db, user.id), (a) => a.attribute)
     return render(
       c,
       <ConfirmPage
@@ -115,7 +119,7 @@ export function accountRoutes(): Hono<AppEnv> {
       lines: [
         ...(result.released.length
           ? [
-              `Handed back to Exist: ${result.released.map(labels).join(', ')}; Exist keeps their values.`,
+              `Handed back to Exist: ${sortAttributes(result.released).map(labels).join(', ')}; Exist keeps their values.`,
             ]
           : []),
         ...result.problems.map((p) => `Exist did not take back ${p}.`),

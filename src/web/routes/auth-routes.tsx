@@ -32,7 +32,15 @@ export function authRoutes(): Hono<AppEnv> {
 
   app.get('/signin', (c) => {
     if (c.var.user) return c.redirect('/', 303)
-    return render(c, <SignInPage ctx={page(c)} oauth={Boolean(c.var.deps.config.existOAuth)} />)
+    const errors = c.var.flash?.form?.errors
+    return render(
+      c,
+      <SignInPage
+        ctx={page(c)}
+        oauth={Boolean(c.var.deps.config.existOAuth)}
+        error={errors?.existToken ?? errors?.form}
+      />,
+    )
   })
 
   app.post('/signin/token', async (c) => {
@@ -40,13 +48,9 @@ export function authRoutes(): Hono<AppEnv> {
     if (deps.config.existOAuth) return c.notFound()
     const form = check(ExistTokenForm, await formFields(c))
     if (!form.ok)
-      return render(
-        c,
-        <SignInPage ctx={page(c)} oauth={false} error={form.errors.existToken} />,
-        400,
-      )
+      return refused(c, form.errors.existToken ?? 'Paste your Exist token', 'existToken')
     return signIn(c, { kind: 'personal', token: form.data.existToken }, (error) =>
-      render(c, <SignInPage ctx={page(c)} oauth={false} error={error} />, 400),
+      refused(c, error, 'existToken'),
     )
   })
 
@@ -71,7 +75,7 @@ export function authRoutes(): Hono<AppEnv> {
     const jar = cookieJar(deps.config.publicUrl)
     const saved = await unseal(deps.box, 'oauth-state', jar.get(c, OAUTH_STATE_COOKIE), StateShape)
     jar.delete(c, OAUTH_STATE_COOKIE)
-    const fail = (error: string) => render(c, <SignInPage ctx={page(c)} oauth error={error} />, 400)
+    const fail = (error: string) => refused(c, error, 'form')
     const query = CallbackQuery.safeParse(c.req.query())
     if (!query.success)
       return fail('Exist sent back an address Timebridge does not understand. Try again.')
@@ -126,18 +130,27 @@ export function authRoutes(): Hono<AppEnv> {
   return app
 }
 
+/** Back to the sign-in page with the reason next to the field (the token itself is never sent back). */
+function refused(c: AppContext, error: string, field: string): Promise<Response> {
+  return redirectWith(c, '/signin', {
+    kind: 'error',
+    text: '',
+    form: { errors: { [field]: error } },
+  })
+}
+
 /** Validates the Exist token, creates or updates the user, and starts a signed-in session. */
 async function signIn(
   c: AppContext,
   auth: ExistAuth,
-  fail: (error: string) => Response,
+  fail: (error: string) => Promise<Response>,
 ): Promise<Response> {
   const { deps } = c.var
   let result: ConnectResult
   try {
     result = await connectUser(deps, auth)
   } catch (error) {
-    if (error instanceof InputError) return fail(error.message)
+    if (error instanceof InputError) return fail(plainError(error.message))
     if (error instanceof ApiError) return fail(plainError(error.message))
     throw error
   }

@@ -12,6 +12,7 @@ import { disconnectSource } from '../../accounts/disconnect.ts'
 import { SERVICE_LABEL } from '../../clients/api-client.ts'
 import { InputError } from '../../core/input-error.ts'
 import { SOURCES, type Source } from '../../core/source-types.ts'
+import { sortAttributes } from '../../core/templates.ts'
 import type { Deps } from '../../deps.ts'
 import { attributeRows, mappingRows } from '../../store/attribute-store.ts'
 import { countProjects } from '../../store/project-cache.ts'
@@ -19,7 +20,7 @@ import { findConnection, type User } from '../../store/user-store.ts'
 import type { AppEnv } from '../app-env.ts'
 import { ClockifyKeyForm, ConfirmForm, check, formFields, TogglTokenForm } from '../forms.ts'
 import { attributeLabels } from '../mapping-plan.ts'
-import { count } from '../plain-words.ts'
+import { count, plainError } from '../plain-words.ts'
 import { type AppContext, mustUser, page, redirectWith, render } from '../web.ts'
 
 export function sourceRoutes(): Hono<AppEnv> {
@@ -27,19 +28,23 @@ export function sourceRoutes(): Hono<AppEnv> {
 
   app.get('/connect', async (c) => {
     const user = mustUser(c)
-    return render(c, <ConnectPage ctx={page(c)} {...(await sourceStates(c.var.deps, user))} />)
+    const refused = c.var.flash?.form
+    return render(
+      c,
+      <ConnectPage
+        ctx={page(c)}
+        {...(await sourceStates(c.var.deps, user))}
+        errors={refused?.errors ?? {}}
+        region={refused?.values?.clockifyRegion}
+      />,
+    )
   })
 
   app.post('/connect/toggl', async (c) => {
     const user = mustUser(c)
     const { deps } = c.var
     const form = check(TogglTokenForm, await formFields(c))
-    const again = async (errors: ConnectErrors) =>
-      render(
-        c,
-        <ConnectPage ctx={page(c)} {...(await sourceStates(deps, user))} errors={errors} />,
-        400,
-      )
+    const again = (errors: ConnectErrors) => refusedForm(c, errors, {})
     if (!form.ok) return again(form.errors)
     return connect(c, user, () => checkToggl(deps, form.data.togglToken), again)
   })
@@ -49,17 +54,10 @@ export function sourceRoutes(): Hono<AppEnv> {
     const { deps } = c.var
     const fields = await formFields(c)
     const form = check(ClockifyKeyForm, fields)
-    const again = async (errors: ConnectErrors) =>
-      render(
-        c,
-        <ConnectPage
-          ctx={page(c)}
-          {...(await sourceStates(deps, user))}
-          errors={errors}
-          region={fields.clockifyRegion}
-        />,
-        400,
-      )
+    // The region goes back into the form; the key never does.
+    const region = fields.clockifyRegion?.slice(0, 20)
+    const again = (errors: ConnectErrors) =>
+      refusedForm(c, errors, region ? { clockifyRegion: region } : {})
     if (!form.ok) return again(form.errors)
     return connect(
       c,
@@ -133,7 +131,7 @@ export function sourceRoutes(): Hono<AppEnv> {
       text: `${SERVICE_LABEL[source]} is disconnected: its token, projects and mappings are deleted.`,
       lines: [
         ...(result.released.length
-          ? [`Handed back to Exist: ${result.released.map(labels).join(', ')}.`]
+          ? [`Handed back to Exist: ${sortAttributes(result.released).map(labels).join(', ')}.`]
           : []),
         ...result.problems.map((p) => `Exist did not take back ${p}.`),
       ],
@@ -155,7 +153,7 @@ async function connect(
     checked = await checkIt()
   } catch (error) {
     if (error instanceof InputError)
-      return again({ [error.field ?? 'form']: `${error.message}. Nothing was saved.` })
+      return again({ [error.field ?? 'form']: `${plainError(error.message)}. Nothing was saved.` })
     throw error
   }
   await connectSources(c.var.deps, user.id, [checked])
@@ -164,6 +162,18 @@ async function connect(
     kind: 'ok',
     text: `${SERVICE_LABEL[account.source]} connected (${account.label}): ${count(account.projects.length, 'project')}. Now choose where each project's time goes.`,
   })
+}
+
+/** Post/redirect/get for a refused source form: the Sources page shows the messages next to the fields. */
+function refusedForm(
+  c: AppContext,
+  errors: ConnectErrors,
+  values: Record<string, string>,
+): Promise<Response> {
+  const clean = Object.fromEntries(
+    Object.entries(errors).filter((e): e is [string, string] => typeof e[1] === 'string'),
+  )
+  return redirectWith(c, '/connect', { kind: 'error', text: '', form: { errors: clean, values } })
 }
 
 async function sourceStates(
@@ -199,7 +209,7 @@ async function sourcePlan(deps: Deps, user: User, source: Source) {
     maps.filter((m) => !m.project.startsWith(`${source}:`)).map((m) => m.attribute),
   )
   const labels = new Map((await attributeRows(deps.db, user.id)).map((a) => [a.attribute, a.label]))
-  const orphaned = [...new Set(mine.map((m) => m.attribute))]
+  const orphaned = sortAttributes([...new Set(mine.map((m) => m.attribute))])
     .filter((a) => !kept.has(a))
     .map((a) => labels.get(a) ?? a)
   return { mapped: mine.length, orphaned }

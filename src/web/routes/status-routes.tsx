@@ -8,11 +8,11 @@ import { atomically } from '../../store/database.ts'
 import { setRepairDrift } from '../../store/exist-values-store.ts'
 import { connectedSources } from '../../store/user-store.ts'
 import { checkUser, repairUser } from '../../sync/exist-check.ts'
-import { syncUser } from '../../sync/sync-user.ts'
 import type { AppEnv } from '../app-env.ts'
 import { check, formFields, RepairDriftForm } from '../forms.ts'
-import { count, localTime, plainError, runHeadline } from '../plain-words.ts'
+import { count, plainError } from '../plain-words.ts'
 import { statusView } from '../status-data.ts'
+import { syncNow } from '../sync-now.ts'
 import { mustUser, page, redirectWith, render } from '../web.ts'
 
 export function statusRoutes(): Hono<AppEnv> {
@@ -33,20 +33,8 @@ export function statusRoutes(): Hono<AppEnv> {
 
   app.post('/sync', async (c) => {
     const user = mustUser(c)
-    const { deps } = c.var
-    const report = await syncUser(deps, user.id, 'web')
-    if (report.busy) {
-      const by = localTime(Date.parse(report.busy.done_by), user.timezone, deps.now())
-      return redirectWith(c, '/status', {
-        kind: 'error',
-        text: `Sync now: another run for you is already under way; it is done by ${by} at the latest. Its result shows here when it ends.`,
-      })
-    }
-    const head = runHeadline(report)
-    return redirectWith(c, '/status', {
-      kind: head.tone === 'good' ? 'ok' : 'error',
-      text: `Sync now: ${head.text}`,
-    })
+    const synced = await syncNow(c, user)
+    return redirectWith(c, '/status', { ...synced, text: `Sync now: ${synced.text}` })
   })
 
   // Read Exist back now (two requests); the status page then shows what it holds.
