@@ -150,8 +150,9 @@ const COMMANDS: Record<string, Command> = {
     usage: 'check --user ID',
     options: user,
     async run(deps, f) {
-      const report = await checkUser(deps, userId(f))
-      return { json: report, text: text.checked(report) }
+      const id = userId(f)
+      const report = await checkUser(deps, id)
+      return { json: report, text: text.checked(report, (await getUser(deps.db, id)).timezone) }
     },
   },
   repair: {

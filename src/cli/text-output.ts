@@ -115,10 +115,13 @@ export function status(s: { users: UserStatus[] }): string {
     .join('\n')
 }
 
-export function checked(r: CheckReport): string {
+export function checked(r: CheckReport, zone: string): string {
   if (r.attributes.length === 0) return `User ${r.user} has no mapped attribute: nothing to check.`
+  const at = DateTime.fromISO(r.checked_at, { zone: 'utc' })
+    .setZone(zone)
+    .toFormat('ccc d LLL yyyy, HH:mm')
   const lines = [
-    `Checked ${r.attributes.join(', ')} in Exist at ${r.checked_at} (${r.days_compared} day values, ${r.requests} requests).`,
+    `Checked ${r.attributes.join(', ')} in Exist on ${at} (${zone}): ${plural(r.days_compared, 'day value')}, ${plural(r.requests, 'request')}.`,
   ]
   lines.push(
     r.drift.length === 0
