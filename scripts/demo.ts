@@ -51,11 +51,13 @@ In the browser:
      (…/owner with {"attribute": "tv_min", "owner": {"name": "trakt", "label": "Trakt"}} or "self"
      hands an attribute to another service or back.)
 
-On the command line (another terminal, in this folder), against the same fakes and database:
+On the command line (another terminal, in this folder), against the same fakes and database —
+the README's commands, with the fake accounts' tokens:
   export ${Object.entries(env)
     .map(([k, v]) => `${k}='${v}'`)
     .join(' ')}
-  ${cli} connect --exist-token ${sample.existToken} --toggl-token ${sample.togglToken}
+  export EXIST_TOKEN='${sample.existToken}' TOGGL_TOKEN='${sample.togglToken}'
+  ${cli} connect
   ${cli} projects --user 1
   ${cli} map --user 1 --project toggl:${sample.projects.gaming.id} --attribute gaming_min
   ${cli} sync --user 1

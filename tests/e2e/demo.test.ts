@@ -15,10 +15,11 @@ describe('npm run demo', { timeout: 120_000 }, () => {
 
   it('prints env lines and commands that run against it as printed', async () => {
     const lines = demo.instructions.split('\n').map((l) => l.trim())
-    const exported = lines.find((l) => l.startsWith('export '))!
-    for (const name of ['DATABASE_PATH', 'SECRET_KEY', 'EXIST_URL', 'TOGGL_URL'])
+    const exported = lines.filter((l) => l.startsWith('export ')).join('\n')
+    for (const name of ['DATABASE_PATH', 'SECRET_KEY', 'EXIST_URL', 'TOGGL_URL', 'EXIST_TOKEN'])
       expect(exported).toContain(`${name}=`)
-    const connect = lines.find((l) => l.includes(' connect --exist-token '))!
+    // The README's connect: tokens from the environment, none on the command line.
+    const connect = lines.find((l) => l.endsWith('cli -- connect'))!
     const map = lines.find((l) => l.includes(' map --user 1 --project toggl:'))!
     expect(map).toMatch(/--project toggl:(\d+) --attribute gaming_min$/)
     const bare = map.replace(/--project toggl:(\d+)/, '--project $1')
