@@ -80,11 +80,12 @@ describe('token tries on Workers', () => {
       await res.text()
       return res
     }
+    // A refused token goes back to the sign-in page (post/redirect/get).
     for (let i = 0; i < 10; i++)
-      expect((await tryOnce('203.0.113.5')).status, `try ${i + 1}`).toBe(400)
+      expect((await tryOnce('203.0.113.5')).status, `try ${i + 1}`).toBe(303)
     const refused = await tryOnce('203.0.113.5')
     expect(refused.status).toBe(429)
     expect(refused.headers.get('Retry-After')).toBe('55')
-    expect((await tryOnce('203.0.113.6')).status).toBe(400)
+    expect((await tryOnce('203.0.113.6')).status).toBe(303)
   })
 })
