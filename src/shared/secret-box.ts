@@ -81,7 +81,9 @@ export async function createSecretBox(secretKey: string): Promise<SecretBox> {
 
 /** base64url without padding, as sealed tokens and cookies have always been written: hono's codec, its `=` dropped. */
 export function toB64Url(bytes: Uint8Array): string {
-  return encodeBase64Url(bytes.slice().buffer).replace(/=+$/, '')
+  // hono's codec reads a whole ArrayBuffer: copy the view's bytes into one of their own (a Node
+  // Buffer's `slice` would share its pool, so `new Uint8Array(bytes)`, which always copies).
+  return encodeBase64Url(new Uint8Array(bytes).buffer).replace(/=+$/, '')
 }
 
 /** Reads base64url with or without padding. */

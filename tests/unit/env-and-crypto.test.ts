@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { createNodeSecretBox } from '../../src/entry/secret-box-node.ts'
 import { ConfigError, parseEnv } from '../../src/shared/env.ts'
-import { createSecretBox } from '../../src/shared/secret-box.ts'
+import { createSecretBox, fromB64Url, toB64Url } from '../../src/shared/secret-box.ts'
 
 describe('parseEnv', () => {
   it('has defaults that make npm start work with nothing set', () => {
@@ -85,5 +85,16 @@ describe('secret box', () => {
     expect(await node.verify('user:1', await web.sign('user:1'))).toBe(true)
     expect(await node.verify('user:2', await web.sign('user:1'))).toBe(false)
     expect(await node.verify('user:1', 'short')).toBe(false)
+  })
+})
+
+describe('base64url', () => {
+  it('encodes only the bytes of a view, unpadded, even a pooled Node Buffer', () => {
+    // Small Buffers are views into one shared pool: the encoding must not see the rest of it.
+    const pooled = Buffer.from('abc')
+    expect(pooled.buffer.byteLength).toBeGreaterThan(3)
+    expect(toB64Url(pooled)).toBe('YWJj')
+    expect(toB64Url(new Uint8Array([251, 255]).subarray(1))).toBe('_w')
+    expect([...fromB64Url('_w')]).toEqual([255])
   })
 })
