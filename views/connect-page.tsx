@@ -6,8 +6,10 @@ export interface SourceState {
   source: 'toggl' | 'clockify'
   label: string
   connected: boolean
-  /** Why it was disconnected automatically (e.g. the token was revoked). */
+  /** Why it was paused or disconnected automatically (e.g. the token was revoked). */
   reason: string | null
+  /** Set while the source is paused: the local day it will be disconnected. */
+  pausedUntil?: string | null
   projects: number
 }
 
@@ -112,6 +114,12 @@ function SourceCard(props: { state: SourceState; action: string; csrf: string; c
           Connected: {state.projects} project{state.projects === 1 ? '' : 's'} found.{' '}
           <a href="/mapping">Choose which attribute each project feeds →</a>
         </p>
+      ) : state.pausedUntil ? (
+        <p class="notice bad" role="alert">
+          {state.label} is paused: {state.reason}. Paste a new token for the same account below to
+          resume; your mappings are kept. If it is not connected again, it is disconnected on{' '}
+          {state.pausedUntil}.
+        </p>
       ) : state.reason ? (
         <p class="notice bad" role="alert">
           {state.label} was disconnected: {state.reason}.
@@ -126,9 +134,13 @@ function SourceCard(props: { state: SourceState; action: string; csrf: string; c
         <CsrfField token={props.csrf} />
         {props.children}
         <button type="submit" class="primary">
-          {state.connected ? 'Replace' : `Connect ${state.label}`}
+          {state.connected
+            ? 'Replace'
+            : state.pausedUntil
+              ? `Connect ${state.label} again`
+              : `Connect ${state.label}`}
         </button>
-        {state.connected && (
+        {(state.connected || state.pausedUntil) && (
           <>
             {' '}
             <a class="button" href={`/sources/${state.source}/disconnect`}>

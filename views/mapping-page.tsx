@@ -12,6 +12,8 @@ export interface MappingProject {
   archived: boolean
   /** Mapped but no longer in the source. */
   gone: boolean
+  /** Its workspace refused access (the user left it?): not read; the attribute it feeds is not written. */
+  inaccessible: boolean
   attribute: string | null
 }
 
@@ -138,6 +140,17 @@ function ProjectRow(props: {
           <>
             {' '}
             <span class="badge warn">deleted in the source</span>
+          </>
+        )}
+        {p.inaccessible && (
+          <>
+            {' '}
+            <span
+              class="badge warn"
+              title="The workspace refused access (HTTP 403); its time is not read and the attribute it feeds is not written"
+            >
+              no access to this workspace
+            </span>
           </>
         )}
       </label>

@@ -1,6 +1,7 @@
 /** The status page: syncing state and Sync now, problems in plain words, one compact chart per attribute, recent runs, repair or leave. */
 import { type ChartSeries, DayChart } from './day-chart.tsx'
 import { CsrfField, Layout, type PageContext, Progress } from './layout.tsx'
+import { type PausedSource, PausedSources } from './paused-sources.tsx'
 
 export interface RunRow {
   id: number
@@ -35,6 +36,8 @@ export interface StatusView {
   nextRun: string | null
   lastRun: RunRow | null
   problems: string[]
+  /** Sources paused after refusing their token (data + a small block, see paused-sources.tsx). */
+  paused: PausedSource[]
   sourceConnected: boolean
   mapped: number
   window: { first: string; last: string }
@@ -65,6 +68,8 @@ export function StatusPage(props: { ctx: PageContext; view: StatusView }) {
           </ul>
         </section>
       )}
+
+      <PausedSources paused={view.paused} />
 
       {!view.sourceConnected ? (
         <section class="notice empty">

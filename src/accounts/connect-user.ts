@@ -6,7 +6,7 @@ import {
   clockifyBase,
   clockifyReader,
 } from '../clients/clockify/clockify-client.ts'
-import { existClient } from '../clients/exist/exist-client.ts'
+import { type ExistClient, existClient } from '../clients/exist/exist-client.ts'
 import { authorizeUrl, exchangeCode, type OAuthClient } from '../clients/exist/exist-oauth.ts'
 import type { ExistProfile } from '../clients/exist/exist-schemas.ts'
 import { togglReader } from '../clients/toggl/toggl-client.ts'
@@ -14,9 +14,16 @@ import { InputError } from '../core/input-error.ts'
 import { isValidZone } from '../core/local-window.ts'
 import type { Source, SourceAccount, SourceReader } from '../core/source-types.ts'
 import type { Deps } from '../deps.ts'
+import {
+  attributeRows,
+  deleteMapping,
+  forgetAttributes,
+  mappingRows,
+} from '../store/attribute-store.ts'
 import { atomically, type Statement } from '../store/database.ts'
 import { replaceProjects } from '../store/project-cache.ts'
 import {
+  findConnection,
   findUser,
   type UserRef,
   upsertConnection,
@@ -24,6 +31,8 @@ import {
   userIdByUsername,
   userRefByUsername,
 } from '../store/user-store.ts'
+import { existFor } from './exist-session.ts'
+import { releaseAttributes } from './release-attributes.ts'
 import { PURPOSE } from './source-readers.ts'
 
 export type ExistAuth =
@@ -63,7 +72,25 @@ export interface ConnectResult {
   exist_username: string
   timezone: string
   created: boolean
-  sources: { source: Source; account: string; projects: number }[]
+  sources: SourceOutcome[]
+}
+
+/**
+ * What connecting a source did to what was there before. The same account (paused or not) keeps
+ * every mapping: `resumed` says it was paused. Another account keeps only the mappings of projects
+ * it can see too (a shared team workspace); the others are removed like an unmap (attributes no
+ * longer mapped are released, Exist keeps their values), because they name projects whose time
+ * this account cannot read.
+ */
+export interface SourceOutcome {
+  source: Source
+  account: string
+  projects: number
+  resumed: boolean
+  other_account: boolean
+  /** Mappings removed because the newly connected account has no such project. */
+  unmapped: string[]
+  released: string[]
 }
 
 export async function connectUser(
@@ -116,10 +143,29 @@ export async function connectSources(
   deps: Deps,
   userId: number,
   accounts: CheckedSource[],
-): Promise<void> {
+): Promise<SourceOutcome[]> {
   const user = await findUser(deps.db, userId)
   if (!user) throw new InputError(`No user ${userId}`, 'user')
-  await atomically(deps.db, await sourceStatements(deps, userId, accounts))
+  const plan = await sourceStatements(deps, userId, accounts)
+  await atomically(deps.db, plan.statements)
+  return release(deps, plan.outcomes, () => existFor(deps, user))
+}
+
+/** Hands back attributes an account switch left without a mapping (best effort, after the batch). */
+async function release(
+  deps: Deps,
+  outcomes: SourceOutcome[],
+  exist: () => Promise<ExistClient>,
+): Promise<SourceOutcome[]> {
+  const names = outcomes.flatMap((o) => o.released)
+  if (names.length) {
+    try {
+      await releaseAttributes(await exist(), names, deps.log)
+    } catch (error) {
+      deps.log.warn('release_failed', { error: String(error) })
+    }
+  }
+  return outcomes
 }
 
 export async function checkSource(reader: SourceReader, field: string): Promise<SourceAccount> {
@@ -190,10 +236,8 @@ export async function saveConnection(
   }
   // The user id may not exist yet: later statements of the batch find it by username.
   const userId = userRefByUsername(profile.username)
-  await atomically(db, [
-    upsertUser(db, profile.username, tokenFields),
-    ...(await sourceStatements(deps, userId, accounts)),
-  ])
+  const plan = await sourceStatements(deps, existing ?? userId, accounts)
+  await atomically(db, [upsertUser(db, profile.username, tokenFields), ...plan.statements])
   const saved = (await userIdByUsername(db, profile.username))!
   deps.log.info('user_connected', { user: saved, sources: accounts.map((a) => a.account.source) })
   return {
@@ -201,11 +245,9 @@ export async function saveConnection(
     exist_username: profile.username,
     timezone: profile.timezone,
     created: existing === undefined,
-    sources: accounts.map(({ account }) => ({
-      source: account.source,
-      account: account.label,
-      projects: account.projects.length,
-    })),
+    sources: await release(deps, plan.outcomes, async () =>
+      existClient(deps, deps.config.existUrl, auth.token),
+    ),
   }
 }
 
@@ -213,10 +255,11 @@ async function sourceStatements(
   deps: Deps,
   userId: UserRef,
   accounts: CheckedSource[],
-): Promise<Statement[]> {
+): Promise<{ statements: Statement[]; outcomes: SourceOutcome[] }> {
   const { db, box } = deps
   const now = new Date(deps.now())
   const statements: Statement[] = []
+  const outcomes: SourceOutcome[] = []
   for (const { account, credential, region } of accounts) {
     const fields = {
       credential: await box.seal(credential, PURPOSE.source(account.source)),
@@ -224,12 +267,63 @@ async function sourceStatements(
       region: region ?? null,
       connected: true,
       reason: null,
+      pausedAt: null,
       updatedAt: now,
     }
+    const outcome: SourceOutcome = {
+      source: account.source,
+      account: account.label,
+      projects: account.projects.length,
+      resumed: false,
+      other_account: false,
+      unmapped: [],
+      released: [],
+    }
+    if (typeof userId === 'number')
+      statements.push(...(await accountSwitch(deps, userId, account, outcome)))
     statements.push(
       upsertConnection(db, userId, account.source, fields),
       ...replaceProjects(db, userId, account, deps.now()),
     )
+    outcomes.push(outcome)
   }
-  return statements
+  return { statements, outcomes }
+}
+
+/** Compares the account being connected with the one connected (or paused) before; see SourceOutcome. */
+async function accountSwitch(
+  deps: Deps,
+  userId: number,
+  account: SourceAccount,
+  outcome: SourceOutcome,
+): Promise<Statement[]> {
+  const { db } = deps
+  const before = await findConnection(db, userId, account.source)
+  if (!before?.accountId) return []
+  if (before.accountId === account.accountId) {
+    outcome.resumed = Boolean(before.pausedAt)
+    return []
+  }
+  outcome.other_account = true
+  const maps = await mappingRows(db, userId)
+  const visible = new Set(account.projects.map((p) => p.project))
+  const dropped = maps.filter(
+    (m) => m.project.startsWith(`${account.source}:`) && !visible.has(m.project),
+  )
+  if (dropped.length === 0) return []
+  const kept = new Set(maps.filter((m) => !dropped.includes(m)).map((m) => m.attribute))
+  const orphaned = (await attributeRows(db, userId))
+    .map((a) => a.attribute)
+    .filter((a) => !kept.has(a))
+  outcome.unmapped = dropped.map((m) => m.project)
+  outcome.released = orphaned
+  deps.log.info('source_account_changed', {
+    user: userId,
+    source: account.source,
+    unmapped: dropped.length,
+  })
+  return [
+    ...dropped.map((m) => deleteMapping(db, userId, m.project)),
+    ...forgetAttributes(db, userId, orphaned),
+  ]
 }

@@ -12,11 +12,11 @@ import {
 import { atomically } from '../store/database.ts'
 import { deleteSourceProjects } from '../store/project-cache.ts'
 import {
+  closeConnection,
   deleteConnection,
   deleteUserStatements,
   findConnection,
   getUser,
-  pauseConnection,
 } from '../store/user-store.ts'
 import { existFor } from './exist-session.ts'
 import { releaseAttributes } from './release-attributes.ts'
@@ -30,8 +30,8 @@ export interface DisconnectResult {
 }
 
 /**
- * Removes a source. With `reason` (automatic, after a 401/403) the connection row stays, without
- * its credential, so the user is told why on their next visit; without it the row goes too.
+ * Removes a source. With `reason` (automatic, after a pause ran out) the connection row stays,
+ * without its credential, so the user is told why on their next visit; without it the row goes too.
  */
 export async function disconnectSource(
   deps: Deps,
@@ -54,7 +54,7 @@ export async function disconnectSource(
 
   await atomically(db, [
     opts.reason
-      ? pauseConnection(db, userId, source, opts.reason, deps.now())
+      ? closeConnection(db, userId, source, opts.reason, deps.now())
       : deleteConnection(db, userId, source),
     deleteSourceProjects(db, userId, source),
     deleteSourceMappings(db, userId, source),

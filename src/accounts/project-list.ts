@@ -15,6 +15,8 @@ export interface ProjectView {
   client: string | null
   color: string | null
   archived: boolean
+  /** Its workspace refused access (Clockify 403): not read, the attribute it feeds is held. */
+  inaccessible: boolean
   attribute: string | null
 }
 
@@ -38,6 +40,7 @@ export async function listProjects(deps: Deps, userId: number): Promise<ProjectV
     client: p.clientName,
     color: p.color,
     archived: p.archived,
+    inaccessible: p.inaccessible,
     attribute: attributeOf.get(p.project) ?? null,
   }))
   // Mapped projects that vanished from the source (deleted) still show, so they can be unmapped.
@@ -50,6 +53,7 @@ export async function listProjects(deps: Deps, userId: number): Promise<ProjectV
         client: null,
         color: null,
         archived: true,
+        inaccessible: false,
         attribute,
       })
     }

@@ -6,6 +6,7 @@ import { attributeRows, mappingRows } from '../store/attribute-store.ts'
 import { purgeLedger } from '../store/ledger-store.ts'
 import { lastRuns, type RunView } from '../store/run-store.ts'
 import { allUsers, getUser, type User, userConnections } from '../store/user-store.ts'
+import { currentHolds, disconnectsAt } from './source-pause.ts'
 
 export interface UserStatus {
   user: number
@@ -13,7 +14,20 @@ export interface UserStatus {
   timezone: string
   syncing: boolean
   stopped_reason: string | null
-  sources: { source: string; connected: boolean; reason: string | null }[]
+  /**
+   * `paused`: the source refused its token; nothing is read from it and the attributes it feeds
+   * are held until the same account is connected again, or until `disconnects_at`.
+   */
+  sources: {
+    source: string
+    connected: boolean
+    reason: string | null
+    paused: boolean
+    paused_since: string | null
+    disconnects_at: string | null
+  }[]
+  /** Attributes not written now: a source feeding them is paused or a workspace refused access. */
+  held: { attribute: string; because: string[] }[]
   mappings: { project: string; attribute: string }[]
   attributes: { attribute: string; label: string; status: string; error: string | null }[]
   runs: RunView[]
@@ -30,8 +44,20 @@ export async function userStatus(deps: Deps, user: User, runLimit = 5): Promise<
     stopped_reason: user.stoppedReason,
     sources: SOURCES.map((source) => {
       const conn = conns.find((c) => c.source === source)
-      return { source, connected: Boolean(conn?.connected), reason: conn?.reason ?? null }
+      const pausedAt = !conn?.connected ? (conn?.pausedAt ?? null) : null
+      return {
+        source,
+        connected: Boolean(conn?.connected),
+        reason: conn?.reason ?? null,
+        paused: pausedAt !== null,
+        paused_since: pausedAt?.toISOString() ?? null,
+        disconnects_at: pausedAt ? disconnectsAt(pausedAt).toISOString() : null,
+      }
     }),
+    held: (await currentHolds(db, user.id)).map((h) => ({
+      attribute: h.attribute,
+      because: h.because,
+    })),
     mappings: (await mappingRows(db, user.id))
       .map((m) => ({ project: m.project, attribute: m.attribute }))
       .sort((a, b) => a.project.localeCompare(b.project)),

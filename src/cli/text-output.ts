@@ -10,7 +10,14 @@ import type { RunReport } from '../store/run-store.ts'
 import type { CheckReport, RepairReport } from '../sync/exist-check.ts'
 
 export function connected(r: ConnectResult): string {
-  const sources = r.sources.map((s) => `${s.source}: ${s.account} (${s.projects} projects)`)
+  const sources = r.sources.map(
+    (s) =>
+      `${s.source}: ${s.account} (${s.projects} projects)${s.resumed ? ', resumed with its mappings' : ''}${
+        s.other_account
+          ? `, a different account than before${s.unmapped.length ? `: ${s.unmapped.length} mappings removed` : ''}`
+          : ''
+      }`,
+  )
   return [
     `${r.created ? 'Created' : 'Updated'} user ${r.user} (Exist: ${r.exist_username}, ${r.timezone}).`,
     ...sources,
@@ -22,7 +29,7 @@ export function projects(list: ProjectView[]): string {
   return list
     .map((p) => {
       const where = [p.workspace, p.client].filter(Boolean).join(' / ')
-      const flags = p.archived ? ' [archived]' : ''
+      const flags = `${p.archived ? ' [archived]' : ''}${p.inaccessible ? ' [no access]' : ''}`
       return `${p.project.padEnd(22)} ${where ? `${where} / ` : ''}${p.name}${flags} → ${p.attribute ?? 'none'}`
     })
     .join('\n')
@@ -99,7 +106,8 @@ export function status(s: { users: UserStatus[] }): string {
       const sources = u.sources
         .filter((x) => x.connected || x.reason)
         .map(
-          (x) => `${service(x.source)} ${x.connected ? 'connected' : `disconnected (${x.reason})`}`,
+          (x) =>
+            `${service(x.source)} ${x.connected ? 'connected' : x.paused ? `paused (${x.reason}; disconnected at ${x.disconnects_at} unless connected again)` : `disconnected (${x.reason})`}`,
         )
       const last = u.runs[0]
       // In the user's Exist time zone, which is the zone their days are counted in.

@@ -26,6 +26,19 @@ export interface SourceAccount {
   projects: SourceProject[]
   /** Anything the source needs cached between runs (e.g. Clockify workspace ids), JSON-serialisable. */
   meta: unknown
+  /**
+   * Sources that read per workspace (Clockify): the workspaces listed, and those that refused us
+   * (HTTP 403, e.g. the user left a team workspace). Their cached projects are kept, marked inaccessible.
+   */
+  workspaces?: { listed: string[]; inaccessible: string[] }
+}
+
+/** Time entries of a range, and the workspaces that refused to give theirs (skipped, not fatal). */
+export interface EntriesRead {
+  entries: TimeEntry[]
+  /** Workspaces read successfully (per-workspace sources only). */
+  readWorkspaces: string[]
+  inaccessibleWorkspaces: string[]
 }
 
 export interface SourceReader {
@@ -33,7 +46,7 @@ export interface SourceReader {
   /** Validates the credential and lists the account's projects. */
   account(): Promise<SourceAccount>
   /** Entries that may overlap [fromMs, toMs). */
-  entries(fromMs: number, toMs: number): Promise<TimeEntry[]>
+  entries(fromMs: number, toMs: number): Promise<EntriesRead>
   /** Requests made so far (for run summaries and the quota budget). */
   readonly requests: number
 }

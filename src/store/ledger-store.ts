@@ -1,5 +1,5 @@
 /** The ledger `user_data`: what Exist holds from us per (attribute, date), and the statements that move it. */
-import { and, eq, gte, inArray, lt, lte, sql } from 'drizzle-orm'
+import { and, eq, gte, inArray, lt, lte, notInArray, sql } from 'drizzle-orm'
 import type { BatchOutcome, LedgerRow, Write } from '../core/plan-writes.ts'
 import { type Db, rowsPerInsert, type Statement } from './database.ts'
 import { existValuesAfter } from './exist-values-store.ts'
@@ -122,8 +122,15 @@ export function deleteAttributesLedger(
 }
 
 /** Zero Out: the user's whole ledger goes (every day is sent again). */
-export function clearLedger(db: Db, userId: number): Statement {
-  return db.delete(userData).where(eq(userData.userId, userId))
+/** Deletes the user's ledger, except the rows of `keep` (attributes held while a source is paused). */
+export function clearLedger(db: Db, userId: number, keep: readonly string[] = []): Statement {
+  return db
+    .delete(userData)
+    .where(
+      keep.length
+        ? and(eq(userData.userId, userId), notInArray(userData.attribute, [...keep]))
+        : eq(userData.userId, userId),
+    )
 }
 
 export type LedgerEntry = typeof userData.$inferSelect

@@ -8,11 +8,12 @@ import { attributes, mappings, projects, runs, sourceConnections, userData } fro
 import type { SourceConnection } from './user-store.ts'
 
 export interface RunInputs {
+  /** Every source of the user: connected, paused, or closed after a pause ran out. */
   sources: SourceConnection[]
   mappings: { project: string; attribute: string }[]
   attributes: AttributeRow[]
   /** The cached projects that are mapped, with their workspaces (Clockify reads only those). */
-  mappedProjects: { project: string; workspaceId: string }[]
+  mappedProjects: MappedProject[]
   /**
    * Every ledger row of the user: the window's, and older ones that retention has yet to purge
    * (a day's worth at most), so the run knows whether a purge is due without asking again.
@@ -22,20 +23,31 @@ export interface RunInputs {
   pruneRuns: boolean
 }
 
+export interface MappedProject {
+  project: string
+  workspaceId: string
+  workspaceName: string
+  /** Its workspace refused access (Clockify 403): read again each run, its attribute held meanwhile. */
+  inaccessible: boolean
+}
+
 /** The reads, for one user id or (prepared once per SQLite database) a placeholder. */
 function queries(db: Db, user: number | Placeholder<'user'>) {
   return [
-    db
-      .select()
-      .from(sourceConnections)
-      .where(and(eq(sourceConnections.userId, user), eq(sourceConnections.connected, true))),
+    // Paused ones too: their mapped attributes are held, and a pause that ran out is closed.
+    db.select().from(sourceConnections).where(eq(sourceConnections.userId, user)),
     db
       .select({ project: mappings.project, attribute: mappings.attribute })
       .from(mappings)
       .where(eq(mappings.userId, user)),
     db.select().from(attributes).where(eq(attributes.userId, user)),
     db
-      .select({ project: projects.project, workspaceId: projects.workspaceId })
+      .select({
+        project: projects.project,
+        workspaceId: projects.workspaceId,
+        workspaceName: projects.workspaceName,
+        inaccessible: projects.inaccessible,
+      })
       .from(projects)
       .innerJoin(
         mappings,

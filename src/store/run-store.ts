@@ -29,6 +29,8 @@ export interface RunSummary {
   /** Ledger rows still unconfirmed after this run (settled next run). */
   pending: number
   notes: string[]
+  /** Attributes not written because a source feeding them is paused or a workspace refused access. */
+  held?: string[]
   /** Set when the run read Exist back (the daily drift check). */
   checked?: { drifted: number; repairing: number; regained: string[]; lost: string[] }
 }

@@ -42,7 +42,11 @@ export const users = sqliteTable('users', {
   updatedAt: timestamp('updated_at').notNull().default(now),
 })
 
-/** A time source of a user. A revoked source keeps its row (without credential) so the user learns why. */
+/**
+ * A time source of a user. A source that refused its token is paused (`pausedAt` set, credential
+ * gone, mappings and projects kept) until the user connects the same account again; after
+ * PAUSE_LIMIT_MS it is disconnected and keeps its row (without credential) so the user learns why.
+ */
 export const sourceConnections = sqliteTable(
   'source_connections',
   {
@@ -60,6 +64,8 @@ export const sourceConnections = sqliteTable(
     meta: text('meta'),
     connected: integer('connected', { mode: 'boolean' }).notNull().default(true),
     reason: text('reason'),
+    /** When the source refused its token and was paused; null when connected or disconnected. */
+    pausedAt: timestamp('paused_at'),
     projectsRefreshedAt: timestamp('projects_refreshed_at'),
     updatedAt: timestamp('updated_at').notNull().default(now),
   },
@@ -82,6 +88,8 @@ export const projects = sqliteTable(
     clientName: text('client_name'),
     color: text('color'),
     archived: integer('archived', { mode: 'boolean' }).notNull().default(false),
+    /** Its workspace refused us (Clockify 403, e.g. the user left it): not read, its attributes held. */
+    inaccessible: integer('inaccessible', { mode: 'boolean' }).notNull().default(false),
   },
   (t) => [primaryKey({ columns: [t.userId, t.project] })],
 )

@@ -182,7 +182,11 @@ export function upsertConnection(
     })
 }
 
-/** A source that refused its token: the row stays, without its credential, so the user learns why. */
+/**
+ * A source that refused its token (401/403) is paused: the refused credential is dropped (it is
+ * never sent again) while mappings, cached projects and ledger stay, so connecting the same account
+ * again resumes. A pause already running keeps its first date (the deadline never moves).
+ */
 export function pauseConnection(
   db: Db,
   userId: number,
@@ -192,7 +196,27 @@ export function pauseConnection(
 ): Statement {
   return db
     .update(sourceConnections)
-    .set({ credential: null, connected: false, reason, updatedAt: new Date(now) })
+    .set({
+      credential: null,
+      connected: false,
+      reason,
+      pausedAt: sql`coalesce(${sourceConnections.pausedAt}, ${now})`,
+      updatedAt: new Date(now),
+    })
+    .where(connectionOf(userId, source))
+}
+
+/** A source disconnected automatically (its pause ran out): the row stays, without its credential, so the user learns why. */
+export function closeConnection(
+  db: Db,
+  userId: number,
+  source: Source,
+  reason: string,
+  now: number,
+): Statement {
+  return db
+    .update(sourceConnections)
+    .set({ credential: null, connected: false, reason, pausedAt: null, updatedAt: new Date(now) })
     .where(connectionOf(userId, source))
 }
 

@@ -3,6 +3,13 @@
 import { disconnectSource } from '../accounts/disconnect.ts'
 import { existFor, RefreshRefused, refreshExistToken } from '../accounts/exist-session.ts'
 import { UnreadableCredential } from '../accounts/open-secret.ts'
+import {
+  type HoldCause,
+  heldAttributes,
+  PAUSE_LIMIT_MS,
+  pauseExpired,
+  pauseReason,
+} from '../accounts/source-pause.ts'
 import { readerFor } from '../accounts/source-readers.ts'
 import { ApiError, SERVICE_LABEL } from '../clients/api-client.ts'
 import type { ExistClient } from '../clients/exist/exist-client.ts'
@@ -20,8 +27,8 @@ import type { Deps } from '../deps.ts'
 import { markAttributesRefused } from '../store/attribute-store.ts'
 import { atomically, type Statement } from '../store/database.ts'
 import { markPending, purgeLedger, recordOutcome } from '../store/ledger-store.ts'
-import { replaceProjects } from '../store/project-cache.ts'
-import { loadRunInputs, type RunInputs } from '../store/run-inputs.ts'
+import { markWorkspaces, replaceProjects } from '../store/project-cache.ts'
+import { loadRunInputs, type MappedProject, type RunInputs } from '../store/run-inputs.ts'
 import {
   emptySummary,
   type RunReport,
@@ -29,11 +36,19 @@ import {
   recordRun,
   type Trigger,
 } from '../store/run-store.ts'
-import { getUser, setRetryAfter, setTimezone, stopSyncing, type User } from '../store/user-store.ts'
+import {
+  getUser,
+  pauseConnection,
+  setRetryAfter,
+  setTimezone,
+  stopSyncing,
+  type User,
+} from '../store/user-store.ts'
 import { checkDue, dailyCheck } from './exist-check.ts'
 import { type Lease, LeaseLost, RunInterrupted, takeLease } from './run-lease.ts'
 
 export const DAY_MS = 86_400_000
+const HOUR_MS = 3_600_000
 
 /**
  * Syncs one user, holding their lease so no two runs (in any process) overlap.
@@ -192,14 +207,22 @@ async function runSync(deps: Deps, ctx: RunContext): Promise<ClosingReport> {
   const { db } = deps
   const { user, exist, summary } = ctx
   const window = await ctx.window()
-  const { entries, disconnected } = await pullEntries(deps, ctx, window)
-  // A source refused its token and was disconnected: its mappings and their ledger rows are gone.
+  const { entries, disconnected, held } = await pullEntries(deps, ctx, window)
+  // A source paused for too long was disconnected: its mappings and their ledger rows are gone.
   if (disconnected) ctx.inputs = await loadRunInputs(db, user.id)
   const { inputs } = ctx
-  const attributeOf = new Map(inputs.mappings.map((m) => [m.project, m.attribute]))
+  const maps = inputs.mappings
+  const attributeOf = new Map(maps.map((m) => [m.project, m.attribute]))
   const rows = inputs.attributes
   let owned = rows.filter((a) => a.status === 'owned').map((a) => a.attribute)
-  const mapped = [...new Set(attributeOf.values())].sort()
+  // Attributes fed by a paused source or an inaccessible workspace keep what Exist holds: they
+  // are neither zeroed nor recomputed from the other sources alone (nor checked and repaired),
+  // and their ledger stays as is.
+  const holds = heldAttributes(maps, held)
+  if (holds.length) summary.held = holds.map((h) => h.attribute)
+  const mapped = [...new Set(attributeOf.values())]
+    .filter((a) => !holds.some((h) => h.attribute === a))
+    .sort()
 
   const targets = bucketMinutes(entries, attributeOf, window, deps.now())
   const [first, last] = [window.dates[0]!, window.dates.at(-1)!]
@@ -254,16 +277,37 @@ async function runSync(deps: Deps, ctx: RunContext): Promise<ClosingReport> {
   }
 }
 
-/** Reads every connected source that feeds a mapping (refreshing its project list once a day). */
+/**
+ * Reads every connected source that feeds a mapping (refreshing its project list once a day).
+ * A source that refuses its token is paused; a Clockify workspace that refuses us is skipped.
+ * `held` names the mapped projects that could not be read, so their attributes are not written.
+ */
 async function pullEntries(
   deps: Deps,
   ctx: RunContext,
   window: LocalWindow,
-): Promise<{ entries: TimeEntry[]; disconnected: boolean }> {
+): Promise<{ entries: TimeEntry[]; disconnected: boolean; held: Map<string, HoldCause> }> {
   const { user, summary, inputs } = ctx
   const entries: TimeEntry[] = []
+  const held = new Map<string, HoldCause>()
   let disconnected = false
+  const mappedOf = (source: string) =>
+    inputs.mappings.filter((m) => m.project.startsWith(`${source}:`)).map((m) => m.project)
   for (const conn of inputs.sources) {
+    if (!conn.connected) {
+      if (!conn.pausedAt) continue
+      if (pauseExpired(conn.pausedAt, deps.now())) {
+        const days = Math.round(PAUSE_LIMIT_MS / DAY_MS)
+        const reason = `${SERVICE_LABEL[conn.source]} was paused for ${days} days without being connected again, so it was disconnected (its mappings were removed and the attributes handed back to Exist)`
+        await disconnectSource(deps, user.id, conn.source, { reason, exist: ctx.exist })
+        summary.notes.push(reason)
+        disconnected = true
+      } else {
+        for (const project of mappedOf(conn.source))
+          held.set(project, { kind: 'paused', source: conn.source })
+      }
+      continue
+    }
     await ctx.step()
     const readers: SourceReader[] = []
     try {
@@ -273,31 +317,66 @@ async function pullEntries(
           .map((m) => m.project),
       )
       // The mapped projects' workspaces as cached, or as just read when the daily refresh ran.
-      let projects: { project: string; workspaceId: string }[] = inputs.mappedProjects
+      let projects: MappedProject[] = inputs.mappedProjects
       if (!conn.projectsRefreshedAt || deps.now() - conn.projectsRefreshedAt.getTime() >= DAY_MS) {
         const refresher = await readerFor(deps, conn)
         readers.push(refresher)
         const account = await refresher.account()
         await atomically(deps.db, replaceProjects(deps.db, user.id, account, deps.now()))
-        projects = account.projects
+        // replaceProjects keeps the mapped projects of a workspace that refused us or left the
+        // list: they are read again (and held while refused), alongside the fresh list.
+        const ws = account.workspaces
+        const kept = ws
+          ? inputs.mappedProjects.filter(
+              (p) =>
+                p.project.startsWith(`${conn.source}:`) &&
+                (ws.inaccessible.includes(p.workspaceId) || !ws.listed.includes(p.workspaceId)),
+            )
+          : []
+        projects = [...account.projects.map((p) => ({ ...p, inaccessible: false })), ...kept]
       }
       if (mapped.size > 0) {
-        const workspaceIds = [
-          ...new Set(projects.filter((p) => mapped.has(p.project)).map((p) => p.workspaceId)),
-        ]
+        const cached = projects.filter((p) => mapped.has(p.project))
+        const workspaceIds = [...new Set(cached.map((p) => p.workspaceId))]
         const reader = await readerFor(deps, conn, workspaceIds)
         readers.push(reader)
         // Over-fetch a day before the window (sources filter by start) and up to a day ahead.
         const read = await reader.entries(overFetchStart(window), deps.now() + DAY_MS)
-        summary.read[conn.source] = read.length
-        entries.push(...read)
+        summary.read[conn.source] = read.entries.length
+        entries.push(...read.entries)
+        const refused = new Set(read.inaccessibleWorkspaces)
+        if (refused.size > 0 || cached.some((p) => p.inaccessible)) {
+          await atomically(
+            deps.db,
+            markWorkspaces(deps.db, user.id, conn.source, read.readWorkspaces, [...refused]),
+          )
+        }
+        for (const p of cached) {
+          if (!refused.has(p.workspaceId)) continue
+          held.set(p.project, {
+            kind: 'inaccessible',
+            source: conn.source,
+            workspace: p.workspaceName,
+          })
+        }
+        for (const ws of refused) {
+          const name = cached.find((p) => p.workspaceId === ws)?.workspaceName ?? ws
+          summary.notes.push(
+            `${SERVICE_LABEL[conn.source]} refused access to workspace "${name}" (HTTP 403); it was skipped`,
+          )
+        }
       }
     } catch (error) {
-      if (error instanceof ApiError && error.kind === 'auth') {
-        const reason = `${SERVICE_LABEL[conn.source]} refused the saved token (HTTP ${error.status}); connect it again`
-        await disconnectSource(deps, user.id, conn.source, { reason, exist: ctx.exist })
-        summary.notes.push(`${SERVICE_LABEL[conn.source]} was disconnected: ${reason}`)
-        disconnected = true
+      if (error instanceof ApiError && error.kind === 'auth' && error.service === conn.source) {
+        // Paused, not wiped: mappings, projects and ledger stay; the refused token is not sent again.
+        const reason = pauseReason(conn.source, error.status)
+        await atomically(deps.db, [
+          pauseConnection(deps.db, user.id, conn.source, reason, deps.now()),
+        ])
+        deps.log.warn('source_paused', { user: user.id, source: conn.source, status: error.status })
+        summary.notes.push(`${SERVICE_LABEL[conn.source]} was paused: ${reason}`)
+        for (const project of mappedOf(conn.source))
+          held.set(project, { kind: 'paused', source: conn.source })
         continue
       }
       throw error
@@ -306,7 +385,7 @@ async function pullEntries(
       if (used) summary.requests[conn.source] = (summary.requests[conn.source] ?? 0) + used
     }
   }
-  return { entries, disconnected }
+  return { entries, disconnected, held }
 }
 
 /** Another service took the attribute: stop writing to it (no tug of war) until the user maps it again. */
@@ -325,8 +404,19 @@ async function markRefusedAttributes(
 
 /** A quota or rate-limit answer: remember when the API said to come back. */
 async function deferUser(deps: Deps, userId: number, error: ApiError) {
-  if (error.retryAfterMs === undefined) return
-  await setRetryAfter(deps.db, userId, deps.now() + error.retryAfterMs)
+  const wait = error.retryAfterMs ?? defaultWait(deps.now(), error)
+  if (wait === undefined) return
+  await setRetryAfter(deps.db, userId, deps.now() + wait)
+}
+
+/**
+ * Exist documents its 429 without a Retry-After ("300 requests in a single 60-minute period",
+ * https://developer.exist.io/guide/ ; reference/exist-api.md 6.1): without one, wait for the next
+ * clock hour, so Sync now can't keep spending requests and the next scheduled run still goes ahead.
+ */
+function defaultWait(now: number, error: ApiError): number | undefined {
+  if (error.service !== 'exist' || error.kind !== 'rate-limit') return undefined
+  return HOUR_MS - (now % HOUR_MS)
 }
 
 async function failedRun(

@@ -1,5 +1,6 @@
 /** Zero Out: set every mapped attribute to 0 on every window day, clear the ledger, then sync so every day is re-sent. */
 
+import { currentHolds } from '../accounts/source-pause.ts'
 import { pushWrites } from '../clients/exist/push-writes.ts'
 import type { Write } from '../core/plan-writes.ts'
 import type { Deps } from '../deps.ts'
@@ -23,8 +24,13 @@ export async function zeroOut(
     const { db } = deps
     const window = await ctx.window()
     const mapped = new Set((await mappingRows(db, userId)).map((m) => m.attribute))
+    // Attributes fed by a paused source keep what Exist holds (the sync could not re-send them).
+    const holds = await currentHolds(db, userId)
+    for (const h of holds)
+      ctx.summary.notes.push(`Zero Out left ${h.attribute} as it is: ${h.because.join('; ')}`)
+    const kept = holds.map((h) => h.attribute)
     const names = (await attributeRows(db, userId)).filter(
-      (a) => a.status === 'owned' && mapped.has(a.attribute),
+      (a) => a.status === 'owned' && mapped.has(a.attribute) && !kept.includes(a.attribute),
     )
     const writes: Write[] = names.flatMap((a) =>
       window.dates.map((date) => ({
@@ -40,7 +46,7 @@ export async function zeroOut(
     await ctx.step()
     await atomically(
       db,
-      [clearLedger(db, userId), ...markPending(db, userId, writes, deps.now())],
+      [clearLedger(db, userId, kept), ...markPending(db, userId, writes, deps.now())],
       { durable: true },
     )
     const pushed = await pushWrites(

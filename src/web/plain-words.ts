@@ -16,14 +16,28 @@ const RULES: [RegExp, (m: RegExpExecArray) => string][] = [
       'Exist would not renew Timebridge’s access. Sign out and sign in again to resume syncing.',
   ],
   [
+    new RegExp(`^${SERVICE} was paused: .*refused the saved token`),
+    (m) =>
+      `${m[1]} was paused because it no longer accepts the saved API token. Your mappings are kept; paste a new token for the same account on the Sources page to resume.`,
+  ],
+  [
+    new RegExp(`^${SERVICE} was paused for (\\d+) days`),
+    (m) =>
+      `${m[1]} was paused for ${m[2]} days without a new token, so Timebridge disconnected it: its mappings were removed and the attributes handed back to Exist (Exist keeps its values). Connect it again on the Sources page to start over.`,
+  ],
+  [
+    new RegExp(`^${SERVICE} refused access to workspace "(.*)" \\(HTTP 403\\)`),
+    (m) =>
+      `${m[1]} refused access to the workspace "${m[2]}", so it was skipped; the other workspaces were read.`,
+  ],
+  [
     new RegExp(`^${SERVICE} was disconnected: .*refused the saved token`),
     (m) =>
       `${m[1]} was disconnected because it no longer accepts the saved API token. Paste a new one on the Sources page.`,
   ],
   [
     new RegExp(`^${SERVICE} refused the saved token`),
-    (m) =>
-      `${m[1]} no longer accepts the saved API token, so it was disconnected. Paste a new one on the Sources page.`,
+    (m) => `${m[1]} no longer accepts the saved API token (it was revoked or reset).`,
   ],
   [
     new RegExp(`^${SERVICE} API quota is spent`),
@@ -126,6 +140,11 @@ export function runHeadline(run: Pick<RunView, 'status' | 'summary' | 'error'>):
 
 export function count(n: number, noun: string, plural = `${noun}s`): string {
   return `${n} ${n === 1 ? noun : plural}`
+}
+
+/** A day in the user's zone, e.g. `Sun 20 Dec 2026`. */
+export function localDay(ms: number, zone: string): string {
+  return DateTime.fromMillis(ms, { zone }).toFormat('ccc d LLL yyyy')
 }
 
 export function localTime(ms: number, zone: string, nowMs?: number): string {

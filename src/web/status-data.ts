@@ -1,6 +1,7 @@
 /** What the status page shows, read from the database: runs in plain words, problems, next run, and the ledger as chart data. */
 import { Cron } from 'croner'
 import { type ChartSeries, sharedScale } from '../../views/day-chart.tsx'
+import type { PausedSource } from '../../views/paused-sources.tsx'
 import type { CheckView, RunRow, StatusView } from '../../views/status-page.tsx'
 import { userStatus } from '../accounts/user-status.ts'
 import { SERVICE_LABEL } from '../clients/api-client.ts'
@@ -15,6 +16,7 @@ import type { User } from '../store/user-store.ts'
 import {
   count,
   dayDate,
+  localDay,
   localTime,
   longDate,
   plainError,
@@ -106,8 +108,28 @@ export async function statusView(deps: Deps, user: User): Promise<StatusView> {
   const problems: string[] = []
   if (!user.syncing)
     problems.push(plainError(user.stoppedReason ?? 'Exist refused the saved token'))
+  const paused: PausedSource[] = []
   for (const s of status.sources) {
-    if (!s.connected && s.reason) problems.push(plainError(s.reason))
+    if (s.paused) {
+      const source = s.source as keyof typeof SERVICE_LABEL
+      paused.push({
+        source: s.source,
+        label: SERVICE_LABEL[source],
+        since: localDay(Date.parse(s.paused_since!), user.timezone),
+        disconnectsOn: localDay(Date.parse(s.disconnects_at!), user.timezone),
+        why: plainError(s.reason ?? ''),
+        attributes: status.held
+          .filter((h) => h.because.includes(`${SERVICE_LABEL[source]} is paused`))
+          .map((h) => label(h.attribute)),
+      })
+    } else if (!s.connected && s.reason) problems.push(plainError(s.reason))
+  }
+  for (const h of status.held) {
+    const workspaces = h.because.filter((b) => b.includes('workspace'))
+    if (workspaces.length === 0) continue
+    problems.push(
+      `${label(h.attribute)} is not being updated: ${workspaces.join('; ')} (HTTP 403). Regain access to it, or unmap its projects on the mapping page; until then Exist keeps what it holds.`,
+    )
   }
   for (const a of status.attributes) {
     if (a.status === 'refused') {
@@ -138,7 +160,8 @@ export async function statusView(deps: Deps, user: User): Promise<StatusView> {
     nextRun: nextRunText(deps, user),
     lastRun: runs[0] ?? null,
     problems,
-    sourceConnected: status.sources.some((s) => s.connected),
+    paused,
+    sourceConnected: status.sources.some((s) => s.connected || s.paused),
     mapped: status.mappings.length,
     window: { first: shortDate(window.dates[0]!, ''), last: longDate(window.today) },
     charts,
@@ -185,6 +208,10 @@ function runRow(run: RunView, zone: string, now: number, label: (a: string) => s
     ),
     ...summary.notes.filter((n) => !n.startsWith('Zero Out')).map((n) => plainError(n)),
   ]
+  if (summary.held?.length)
+    details.push(
+      `Not written, so Exist keeps what it holds: ${summary.held.map(label).join(', ')} (a source feeding ${summary.held.length === 1 ? 'it' : 'them'} is paused or a workspace refused access).`,
+    )
   if (summary.pending > 0 && run.status !== 'partial')
     details.push(`${count(summary.pending, 'value')} still waiting for Exist.`)
   const requests = Object.entries(summary.requests)
@@ -198,7 +225,7 @@ function runRow(run: RunView, zone: string, now: number, label: (a: string) => s
     headline: head.text,
     read: reads.length
       ? `Read ${reads.join(' and ')}.`
-      : run.status === 'ok'
+      : run.status === 'ok' && !summary.held?.length
         ? 'No mapped project to read.'
         : '',
     sent:

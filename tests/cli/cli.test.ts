@@ -171,7 +171,9 @@ describe('CLI', { timeout: 60_000 }, () => {
       exist_username: 'dana',
       timezone: 'Europe/Berlin',
       syncing: true,
-      sources: expect.arrayContaining([{ source: 'toggl', connected: true, reason: null }]),
+      sources: expect.arrayContaining([
+        expect.objectContaining({ source: 'toggl', connected: true, reason: null, paused: false }),
+      ]),
       mappings: expect.arrayContaining([
         { project: `toggl:${work.id}`, attribute: 'productive_min' },
       ]),
@@ -332,11 +334,14 @@ describe('CLI', { timeout: 60_000 }, () => {
       source: 'clockify',
       released: [],
     })
-    expect((await json(['status', '--user', '1'])).users[0].sources).toContainEqual({
-      source: 'clockify',
-      connected: false,
-      reason: null,
-    })
+    expect((await json(['status', '--user', '1'])).users[0].sources).toContainEqual(
+      expect.objectContaining({
+        source: 'clockify',
+        connected: false,
+        reason: null,
+        paused: false,
+      }),
+    )
     const gone = await json(['disconnect', '--user', '1'])
     expect(gone.released.sort()).toEqual(['gaming_min', 'productive_min'])
     expect(await json(['status'])).toEqual({ users: [] })

@@ -69,10 +69,16 @@ export class FakeClockify {
     headers: Record<string, string>
   }[] = []
 
+  /** Answer time entries in the hydrated shape even when not asked (`hydrated=true` is honoured either way). */
+  alwaysHydrated: boolean
+
   /** `perWorkspaceHour`: requests per workspace per clock hour (the free plan allows 30). */
-  constructor(opts: { now?: () => number; perWorkspaceHour?: number } = {}) {
+  constructor(
+    opts: { now?: () => number; perWorkspaceHour?: number; alwaysHydrated?: boolean } = {},
+  ) {
     this.now = opts.now ?? Date.now
     this.perWorkspaceHour = opts.perWorkspaceHour ?? 30
+    this.alwaysHydrated = opts.alwaysHydrated ?? false
     this.routes()
   }
 
@@ -321,7 +327,7 @@ export class FakeClockify {
       const end = bound(q.end)
       if (start === null || end === null)
         return c.json({ message: 'Invalid date format', code: 501 }, 400)
-      const hydrated = q.hydrated === 'true'
+      const hydrated = this.alwaysHydrated || q.hydrated === 'true'
       const list = user.entries
         .filter((e) => e.workspaceId === c.req.param('ws'))
         // Like the live API as reported: filtered on the entry's start.
@@ -335,14 +341,11 @@ export class FakeClockify {
         .sort((a, b) => b.start - a.start)
       return paged(c, list, paging, (e) => {
         const project = user.projects.find((p) => p.id === e.projectId)
-        return {
+        const common = {
           id: e.id,
           description: e.description,
           billable: false,
           isLocked: false,
-          projectId: e.projectId,
-          taskId: null,
-          tagIds: null,
           type: e.type,
           userId: user.id,
           workspaceId: e.workspaceId,
@@ -353,22 +356,25 @@ export class FakeClockify {
             end: e.end === null ? null : iso(e.end),
             duration: e.end === null ? null : `PT${Math.round((e.end - e.start) / 1000)}S`,
           },
-          ...(hydrated
+        }
+        // Documented: with hydrated=true, `projectId`, `taskId` and `tagIds` become the `project`,
+        // `task` and `tags` objects (and a `user` object is added).
+        if (!hydrated) return { ...common, projectId: e.projectId, taskId: null, tagIds: null }
+        return {
+          ...common,
+          project: project
             ? {
-                project: project
-                  ? {
-                      id: project.id,
-                      name: project.name,
-                      color: project.color,
-                      clientName: project.clientName,
-                      archived: project.archived,
-                    }
-                  : null,
-                task: null,
-                tags: [],
-                user: { id: user.id, name: user.name },
+                id: project.id,
+                name: project.name,
+                color: project.color,
+                clientName: project.clientName,
+                archived: project.archived,
+                workspaceId: project.workspaceId,
               }
-            : {}),
+            : null,
+          task: null,
+          tags: [],
+          user: { id: user.id, name: user.name, email: user.email },
         }
       })
     })

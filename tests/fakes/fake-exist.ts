@@ -231,6 +231,7 @@ export class FakeExist {
       group?: string | FakeExistGroup
       manual?: boolean
       active?: boolean
+      priority?: number
     } = {},
   ): FakeAttribute {
     const tpl = EXIST_TEMPLATES.find((t) => t.name === name)
@@ -251,7 +252,7 @@ export class FakeExist {
       service,
       manual: opts.manual ?? existing?.manual ?? service === null,
       active: opts.active ?? true,
-      priority: existing?.priority ?? this.nextPriority(user, group.name),
+      priority: opts.priority ?? existing?.priority ?? this.nextPriority(user, group.name),
     }
     user.attributes.set(name, attr)
     return attr
@@ -802,10 +803,14 @@ export class FakeExist {
   }
 
   private listAttributes(c: Context<Env>, ownedOnly: boolean): Response {
-    const attrs = this.filterAttributes(c, ownedOnly).map((a) => ({
-      ...attributeJson(a),
-      available_services: [],
-    }))
+    // Docs: `include_low_priority` — "set to true to include attributes with a priority > 10".
+    const low = c.req.query('include_low_priority') === 'true'
+    const attrs = this.filterAttributes(c, ownedOnly)
+      .filter((a) => low || a.priority <= 10)
+      .map((a) => ({
+        ...attributeJson(a),
+        available_services: [],
+      }))
     return paginate(c, attrs)
   }
 

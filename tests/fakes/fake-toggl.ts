@@ -82,6 +82,12 @@ export interface FakeTogglOptions {
   quotaPerHour?: number
   /** keep every request in `requests` (default true); the benchmark's thousands of users turn it off */
   log?: boolean
+  /**
+   * Whether an instant `end_date` includes an entry starting exactly then. Undocumented for v9
+   * ("until this date"); default false. True models the other reading, so a client that splits
+   * a capped range at a midpoint sees the entry at the split in both halves.
+   */
+  endDateInclusive?: boolean
 }
 
 type TimeInput = string | number
@@ -107,6 +113,7 @@ export class FakeToggl {
   private readonly keepLog: boolean
   /** token → users holding it, so authenticating stays O(1) with tens of thousands of users */
   private readonly byToken = new Map<string, FakeTogglUser[]>()
+  endDateInclusive: boolean
   private readonly quota = new Map<number, { start: number; used: number }>()
   private readonly faults: Fault[] = []
   private nextUserId = 1_000_001
@@ -119,6 +126,7 @@ export class FakeToggl {
     this.now = opts.now ?? Date.now
     this.quotaPerHour = opts.quotaPerHour ?? 30
     this.keepLog = opts.log ?? true
+    this.endDateInclusive = opts.endDateInclusive ?? false
     this.routes()
   }
 
@@ -255,6 +263,16 @@ export class FakeToggl {
 
   revoke(user: FakeTogglUser): void {
     user.revoked = true
+  }
+
+  /** The user resets their API token in Toggl's profile: the old one stops working, the new one works. */
+  resetToken(user: FakeTogglUser, token: string): void {
+    const holders = (this.byToken.get(user.token) ?? []).filter((u) => u !== user)
+    if (holders.length) this.byToken.set(user.token, holders)
+    else this.byToken.delete(user.token)
+    user.token = token
+    user.revoked = false
+    this.byToken.set(token, [...(this.byToken.get(token) ?? []), user])
   }
 
   /** The next n authenticated requests answer `status` (they consume no quota). */
@@ -462,7 +480,12 @@ export class FakeToggl {
       .filter((e) => since !== undefined || e.serverDeletedAt === null)
       .filter((e) => since === undefined || e.at >= since)
       .filter((e) => before === undefined || e.start < before)
-      .filter((e) => range === undefined || (e.start >= range.from && e.start < range.to))
+      .filter(
+        (e) =>
+          range === undefined ||
+          (e.start >= range.from &&
+            (e.start < range.to || (this.endDateInclusive && e.start === range.to))),
+      )
       .sort((a, b) => b.start - a.start || b.id - a.id)
       .slice(0, ENTRY_CAP)
     const meta = q.meta === 'true'

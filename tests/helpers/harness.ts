@@ -6,7 +6,7 @@ import type { Deps } from '../../src/deps.ts'
 import { nodeProcessProbe } from '../../src/entry/node-process.ts'
 import { openSqlite } from '../../src/entry/open-sqlite.ts'
 import { parseEnv } from '../../src/shared/env.ts'
-import { silentLogger } from '../../src/shared/log.ts'
+import { type Logger, silentLogger } from '../../src/shared/log.ts'
 import { createSecretBox } from '../../src/shared/secret-box.ts'
 import { FakeClockify, FakeExist, FakeToggl, serveFake } from '../fakes/index.ts'
 
@@ -25,8 +25,16 @@ export interface Harness {
   close(): Promise<void>
 }
 
+type FetchHandler = (req: Request, env?: unknown) => Response | Promise<Response>
+
 export async function createHarness(
-  opts: { now?: string | number; env?: Record<string, string> } = {},
+  opts: {
+    now?: string | number
+    env?: Record<string, string>
+    /** Puts a handler in front of a fake (still served over loopback), e.g. to answer with hostile responses. */
+    wrap?: (service: 'toggl' | 'exist' | 'clockify', fetch: FetchHandler) => FetchHandler
+    log?: Logger
+  } = {},
 ): Promise<Harness> {
   const clock = {
     now:
@@ -38,9 +46,9 @@ export async function createHarness(
   const exist = new FakeExist({ now: () => clock.now })
   const clockify = new FakeClockify({ now: () => clock.now })
   const [togglServer, existServer, clockifyServer] = await Promise.all([
-    serveFake(toggl.fetch),
-    serveFake(exist.fetch),
-    serveFake(clockify.fetch),
+    serveFake(opts.wrap ? opts.wrap('toggl', toggl.fetch) : toggl.fetch),
+    serveFake(opts.wrap ? opts.wrap('exist', exist.fetch) : exist.fetch),
+    serveFake(opts.wrap ? opts.wrap('clockify', clockify.fetch) : clockify.fetch),
   ])
   const dir = mkdtempSync(join(tmpdir(), 'timebridge-test-'))
   const dbPath = join(dir, 'timebridge.db')
@@ -60,7 +68,7 @@ export async function createHarness(
     now: () => clock.now,
     fetch: regionalHostsTo(clockifyServer.url),
     http: { timeoutMs: 2_000, retries: 2, retryBaseMs: 5 },
-    log: silentLogger,
+    log: opts.log ?? silentLogger,
     processes: nodeProcessProbe(),
   }
   return {

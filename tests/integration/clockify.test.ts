@@ -169,7 +169,7 @@ describe('Clockify as a time source', () => {
     expect(new Set(h.clockify.requests.map((r) => r.host))).toEqual(new Set(['euc1.clockify.me']))
   })
 
-  it('a 429 ends the run quietly; a revoked key disconnects Clockify and says why', async () => {
+  it('a 429 ends the run quietly; a revoked key pauses Clockify and says why', async () => {
     const { cu, eu, work } = clockifyPerson(h, 'rex')
     const { user } = await connectMapped(
       h,
@@ -185,13 +185,60 @@ describe('Clockify as a time source', () => {
 
     h.clockify.revoke(cu)
     const revoked = await syncUser(h.deps, user, 'cli')
-    expect(revoked.summary.notes.join()).toMatch(/Clockify was disconnected/)
+    expect(revoked.summary.notes.join()).toMatch(/Clockify was paused/)
     const status = (await statusOf(h.deps, user)).users[0]!
     expect(status.sources.find((s) => s.source === 'clockify')).toMatchObject({
       connected: false,
+      paused: true,
       reason: expect.stringMatching(/HTTP 401/),
     })
-    expect(status.mappings).toEqual([])
+    expect(status.mappings).toEqual([
+      { project: `clockify:${work.id}`, attribute: 'productive_min' },
+    ])
+  })
+
+  it('never asks for hydrated entries, and reads the hydrated shape (project object, no projectId) too', async () => {
+    const { cu, eu, work, reading } = clockifyPerson(h, 'hyde')
+    const { user } = await connectUser(
+      h.deps,
+      { kind: 'personal', token: eu.token },
+      { clockifyKey: cu.key },
+    )
+    await mapProject(h.deps, user, `clockify:${work.id}`, 'productive_min')
+    await mapProject(h.deps, user, `clockify:${reading.id}`, 'tv_min')
+    const mapping = new Map([
+      [`clockify:${work.id}`, 'productive_min'],
+      [`clockify:${reading.id}`, 'tv_min'],
+    ])
+    h.clockify.addEntry(cu, {
+      projectId: work.id,
+      start: '2026-11-19T08:00:00Z',
+      end: '2026-11-19T09:30:00Z',
+    })
+    h.clockify.addEntry(cu, {
+      projectId: null,
+      start: '2026-11-19T10:00:00Z',
+      end: '2026-11-19T11:00:00Z',
+    })
+    h.clockify.resetLog()
+    await syncUser(h.deps, user, 'cli')
+    const entryReads = h.clockify.requests.filter((r) => r.path.endsWith('/time-entries'))
+    expect(entryReads.length).toBeGreaterThan(0)
+    expect(entryReads.every((r) => r.query.hydrated === undefined)).toBe(true)
+    expectExistMatches(h, eu, 'Europe/Berlin', clockifyEntries(cu), mapping)
+
+    // An answer in the documented hydrated shape (as a proxy or a future default might give).
+    h.clockify.alwaysHydrated = true
+    h.clockify.addEntry(cu, {
+      projectId: reading.id,
+      start: '2026-11-18T20:00:00Z',
+      end: '2026-11-18T20:45:00Z',
+    })
+    h.advance(HOUR)
+    const report = await syncUser(h.deps, user, 'cli')
+    expect(report.summary.read.clockify).toBe(2) // the entry without a project is not counted
+    expect(h.exist.value(eu, 'tv_min', '2026-11-18')).toBe(45)
+    expectExistMatches(h, eu, 'Europe/Berlin', clockifyEntries(cu), mapping)
   })
 
   it('Toggl and Clockify projects feed one attribute together', async () => {

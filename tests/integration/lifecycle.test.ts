@@ -1,4 +1,4 @@
-/** Connect validation, Zero Out, revoked tokens and Disconnect, against the loopback fakes. */
+/** Connect validation, Zero Out, a revoked Exist token and Disconnect, against the loopback fakes (revoked source tokens: source-pause.test.ts). */
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { sql } from 'drizzle-orm'
@@ -97,26 +97,6 @@ describe('connect, zero out, disconnect', () => {
     )
     expectExistMatchesToggl(h, p)
     expect(h.exist.value(p.existUser, 'tv_min', '2026-11-10')).toBe(0)
-  })
-
-  it('a revoked Toggl token disconnects the source and says why', async () => {
-    await syncUser(h.deps, p.user, 'cli')
-    h.toggl.revoke(p.togglUser)
-    h.advance(HOUR)
-    const report = await syncUser(h.deps, p.user, 'cli')
-    expect(report.status).toBe('ok')
-    expect(report.summary.notes.join()).toMatch(/Toggl Track was disconnected/)
-    const status = (await statusOf(h.deps, p.user)).users[0]!
-    expect(status.sources.find((s) => s.source === 'toggl')).toMatchObject({
-      connected: false,
-      reason: expect.stringMatching(/HTTP 403/),
-    })
-    expect(status.mappings).toEqual([])
-    for (const t of ['projects', 'mappings', 'attributes', 'user_data'])
-      expect((await rowsOf(t, p.user))[0]!.n).toBe(0)
-    // what Exist holds stays; the attributes are handed back
-    expect(h.exist.value(p.existUser, 'productive_min', '2026-11-19')).toBe(60)
-    expect(p.existUser.attributes.get('productive_min')!.service).toBeNull()
   })
 
   it('a revoked Exist token stops syncing until the user connects again', async () => {

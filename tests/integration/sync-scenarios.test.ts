@@ -266,6 +266,31 @@ describe('sync scenarios against loopback Toggl and Exist', () => {
     const report = await sync()
     expect(report.summary.read.toggl).toBe(1100)
     expect(h.toggl.requests.length).toBeGreaterThan(1)
+    // meta=true is not asked for: nothing reads the names it adds.
+    expect(h.toggl.requests.every((r) => r.query.meta === undefined)).toBe(true)
+    expectExistMatchesToggl(h, p)
+  })
+
+  it('counts an entry that starts exactly at a split point once, however Toggl reads end_date', async () => {
+    h.toggl.endDateInclusive = true
+    for (let i = 0; i < 1100; i++)
+      add(
+        p.work,
+        new Date(h.clock.now - 10 * DAY + i * 10 * MINUTE).toISOString(),
+        new Date(h.clock.now - 10 * DAY + i * 10 * MINUTE + 5 * MINUTE).toISOString(),
+      )
+    h.toggl.resetLog()
+    await sync()
+    // The first split point: the end of the first half asked for.
+    const split = h.toggl.requests
+      .map((r) => r.query.end_date!)
+      .find((end, i) => i > 0 && h.toggl.requests[i + 1]?.query.start_date === end)!
+    expect(split).toBeDefined()
+    add(p.work, split, new Date(Date.parse(split) + 7 * MINUTE).toISOString())
+    h.toggl.resetLog()
+    const report = await sync()
+    expect(h.toggl.requests.some((r) => r.query.end_date === split)).toBe(true)
+    expect(report.summary.read.toggl).toBe(1101)
     expectExistMatchesToggl(h, p)
   })
 

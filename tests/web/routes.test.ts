@@ -497,18 +497,25 @@ describe('web routes', () => {
     await client.post('/signout')
     const again = await signIn(alice, { connect: false })
 
-    // Toggl revokes the token: the source is disconnected and the reason shown.
+    // Toggl revokes the token: the source is paused (not disconnected), the page says why, what
+    // is held, how to resume and the day it will be disconnected.
     h.toggl.revoke(alice.togglUser)
     page = await again.follow(await again.post('/sync'))
     words = text(page.html)
     expect(words).toContain('Sync now: Done')
+    expect(words).toContain('Toggl Track is paused since Fri 20 Nov 2026')
     expect(words).toContain(
-      'Toggl Track no longer accepts the saved API token, so it was disconnected.',
+      'Toggl Track no longer accepts the saved API token (it was revoked or reset).',
     )
+    expect(words).toContain('Productive time, Watching TV keep what Exist holds')
+    expect(words).toContain('Timebridge disconnects it on Sun 20 Dec 2026')
     expect(words).toContain(
-      'Toggl Track was disconnected because it no longer accepts the saved API token.',
+      'Toggl Track was paused because it no longer accepts the saved API token. Your mappings are kept',
     )
-    expect(text((await again.open('/connect')).html)).toContain('Toggl Track was disconnected')
+    const sources = text((await again.open('/connect')).html)
+    expect(sources).toContain('Toggl Track is paused')
+    expect(sources).toContain('it is disconnected on Sun 20 Dec 2026')
+    expect(sources).toContain('Connect Toggl Track again')
   })
 
   it('shows what Exist holds and the days that differ, repairs exactly those, toggles auto-repair', async () => {

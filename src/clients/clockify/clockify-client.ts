@@ -2,12 +2,12 @@
 import { z } from 'zod'
 import { utcInstant } from '../../core/local-window.ts'
 import type {
+  EntriesRead,
   SourceAccount,
   SourceProject,
   SourceReader,
-  TimeEntry,
 } from '../../core/source-types.ts'
-import { createApiClient, type HttpDeps } from '../api-client.ts'
+import { ApiError, createApiClient, type HttpDeps } from '../api-client.ts'
 import {
   ClockifyMeta,
   ClockifyProjects,
@@ -59,9 +59,30 @@ export function clockifyReader(
     for (let page = 1; page <= MAX_PAGES; page++) {
       const res = await get({ path, schema, query: { ...query, page, 'page-size': size } })
       out.push(...(res.data as unknown[]))
-      if ((res.data as unknown[]).length < size || res.headers.get('Last-Page') === 'true') break
+      if ((res.data as unknown[]).length < size || res.headers.get('Last-Page') === 'true')
+        return out
     }
-    return out
+    // Stopping here silently would sync a truncated list (totals too low): refuse instead.
+    throw new ApiError(
+      'clockify',
+      'bad-response',
+      `Clockify answered GET ${path} with more than ${MAX_PAGES} full pages; gave up`,
+    )
+  }
+
+  /**
+   * Runs a workspace's requests; a 403 there means this key may not read that workspace (the user
+   * left it or lost access) — that workspace is skipped, the others are read. A 401 (the key itself
+   * refused) still ends the run and pauses the source.
+   */
+  async function perWorkspace<T>(read: () => Promise<T>): Promise<T | 'inaccessible'> {
+    try {
+      return await read()
+    } catch (error) {
+      if (error instanceof ApiError && error.kind === 'auth' && error.status === 403)
+        return 'inaccessible'
+      throw error
+    }
   }
 
   return {
@@ -73,14 +94,17 @@ export function clockifyReader(
       const user = (await get({ path: '/user', schema: ClockifyUser })).data
       const workspaces = (await get({ path: '/workspaces', schema: ClockifyWorkspaces })).data
       const projects: SourceProject[] = []
+      const inaccessible: string[] = []
       for (const ws of workspaces) {
         // `archived` omitted lists archived and active projects alike.
-        for (const p of await pages(
-          `/workspaces/${ws.id}/projects`,
-          ClockifyProjects,
-          {},
-          PROJECT_PAGE,
-        )) {
+        const list = await perWorkspace(() =>
+          pages(`/workspaces/${ws.id}/projects`, ClockifyProjects, {}, PROJECT_PAGE),
+        )
+        if (list === 'inaccessible') {
+          inaccessible.push(ws.id)
+          continue
+        }
+        for (const p of list) {
           projects.push({
             project: `clockify:${p.id}`,
             name: p.name,
@@ -102,35 +126,47 @@ export function clockifyReader(
         label: user.name || user.email || `Clockify user ${user.id}`,
         projects,
         meta,
+        workspaces: { listed: workspaces.map((w) => w.id), inaccessible },
       }
     },
-    async entries(fromMs, toMs): Promise<TimeEntry[]> {
+    async entries(fromMs, toMs): Promise<EntriesRead> {
       const meta = ClockifyMeta.safeParse(cached.meta)
       if (!meta.success)
         throw new Error('Clockify account details are missing: connect Clockify again')
       const { userId } = meta.data
       // Only workspaces with mapped projects: a free workspace allows 30 requests an hour.
       const workspaceIds = cached.workspaceIds ?? meta.data.workspaces.map((w) => w.id)
-      const entries: TimeEntry[] = []
+      const read: EntriesRead = { entries: [], readWorkspaces: [], inaccessibleWorkspaces: [] }
       for (const ws of workspaceIds) {
-        const list = await pages(
-          `/workspaces/${ws}/user/${userId}/time-entries`,
-          ClockifyTimeEntries,
-          { start: utcInstant(fromMs), end: utcInstant(toMs), hydrated: true },
-          ENTRY_PAGE,
+        const list = await perWorkspace(() =>
+          pages(
+            `/workspaces/${ws}/user/${userId}/time-entries`,
+            ClockifyTimeEntries,
+            // Not `hydrated=true`: it replaces `projectId`/`tagIds` by `project`/`tags` objects
+            // (docs.clockify.me, getTimeEntries: "hydrated … include additional information";
+            // reference/toggl-clockify-api.md C4) and inflates every page; the schema reads both shapes.
+            { start: utcInstant(fromMs), end: utcInstant(toMs) },
+            ENTRY_PAGE,
+          ),
         )
+        if (list === 'inaccessible') {
+          read.inaccessibleWorkspaces.push(ws)
+          continue
+        }
+        read.readWorkspaces.push(ws)
         for (const e of list) {
           // BREAK, HOLIDAY and TIME_OFF entries count only through a mapped project, like any other
           // entry; entries without a project never count.
-          if (!e.projectId) continue
-          entries.push({
-            project: `clockify:${e.projectId}`,
+          const projectId = e.projectId ?? e.project?.id
+          if (!projectId) continue
+          read.entries.push({
+            project: `clockify:${projectId}`,
             startMs: Date.parse(e.timeInterval.start),
             stopMs: e.timeInterval.end ? Date.parse(e.timeInterval.end) : null,
           })
         }
       }
-      return entries
+      return read
     },
   }
 }

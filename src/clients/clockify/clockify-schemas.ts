@@ -28,6 +28,8 @@ export const ClockifyTimeEntries = z.array(
   z.object({
     id: z.string(),
     projectId: z.string().nullish(),
+    // The hydrated shape: the project as an object instead of `projectId`.
+    project: z.object({ id: z.string().min(1) }).nullish(),
     type: z.string().nullish(),
     timeInterval: z.object({
       start: instant,

@@ -86,6 +86,11 @@ export function existClient(deps: HttpDeps, baseUrl: string, accessToken: string
     attributes(opts = {}) {
       return allPages('/attributes/', ExistAttribute, {
         attributes: opts.names?.join(','),
+        // Without these Exist hides attributes with `active = false` (e.g. one released earlier)
+        // and those with priority > 10, so a user's own attribute would look unknown.
+        // https://developer.exist.io/reference/attributes/ ("Get a user's attributes").
+        include_inactive: 'true',
+        include_low_priority: 'true',
       })
     },
     withValues(names, days, dateMax) {

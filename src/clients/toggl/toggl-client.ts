@@ -2,31 +2,56 @@
 
 import { utcInstant } from '../../core/local-window.ts'
 import type { SourceAccount, SourceReader, TimeEntry } from '../../core/source-types.ts'
-import { createApiClient, type HttpDeps } from '../api-client.ts'
-import { TogglMe, TogglTimeEntries } from './toggl-schemas.ts'
+import { ApiError, createApiClient, type HttpDeps } from '../api-client.ts'
+import { TogglMe, TogglTimeEntries, type TogglTimeEntry } from './toggl-schemas.ts'
 
 /** Toggl returns at most this many entries per call (documented for v8, observed for v9). */
 export const TOGGL_ENTRY_CAP = 1000
+/** Requests one range read may take: 64 full answers are far beyond any person's 15 days. */
+const MAX_PARTS = 64
 
 export function togglReader(deps: HttpDeps, baseUrl: string, token: string): SourceReader {
   const call = createApiClient(deps, 'toggl', `${baseUrl}/api/v9`, {
     Authorization: `Basic ${btoa(`${token}:api_token`)}`,
   })
 
-  async function fetchRange(fromMs: number, toMs: number): Promise<TimeEntry[]> {
+  /** The raw entries of [fromMs, toMs], split in halves while an answer hits the cap. */
+  async function fetchRaw(
+    fromMs: number,
+    toMs: number,
+    budget = { parts: MAX_PARTS },
+  ): Promise<TogglTimeEntry[]> {
+    // A server that answers every part with a full page would make the halving run ~2^20 requests.
+    if (--budget.parts < 0) {
+      throw new ApiError(
+        'toggl',
+        'bad-response',
+        `Toggl Track answered every part of the range with ${TOGGL_ENTRY_CAP} or more entries; gave up after ${MAX_PARTS} requests`,
+      )
+    }
+    // No `meta=true`: nothing reads the project/client names it adds, and it inflates every answer.
     const { data } = await call({
       path: '/me/time_entries',
-      query: { start_date: utcInstant(fromMs), end_date: utcInstant(toMs), meta: true },
+      query: { start_date: utcInstant(fromMs), end_date: utcInstant(toMs) },
       schema: TogglTimeEntries,
     })
-    // A full page may be truncated: split the range until every part fits.
+    // A full answer may be truncated: split the range until every part fits.
     if (data.length >= TOGGL_ENTRY_CAP && toMs - fromMs > 2_000) {
       const mid = fromMs + Math.floor((toMs - fromMs) / 2000) * 1000
-      const parts = [...(await fetchRange(fromMs, mid)), ...(await fetchRange(mid, toMs))]
-      return parts
+      return [...(await fetchRaw(fromMs, mid, budget)), ...(await fetchRaw(mid, toMs, budget))]
     }
+    return data
+  }
+
+  async function fetchRange(fromMs: number, toMs: number): Promise<TimeEntry[]> {
     const entries: TimeEntry[] = []
-    for (const e of data) {
+    // Whether `end_date` is inclusive is undocumented (the v9 docs say "until this date";
+    // https://engineering.toggl.com/docs/api/time_entries, reference/toggl-clockify-api.md A2.1), so an
+    // entry starting exactly at a split point may come in both halves: keep each id once.
+    const seen = new Set<number>()
+    for (const e of await fetchRaw(fromMs, toMs)) {
+      if (seen.has(e.id)) continue
+      seen.add(e.id)
       if (e.server_deleted_at || e.project_id == null) continue
       entries.push({
         project: `toggl:${e.project_id}`,
@@ -51,7 +76,13 @@ export function togglReader(deps: HttpDeps, baseUrl: string, token: string): Sou
       })
       return togglAccount(data)
     },
-    entries: fetchRange,
+    async entries(fromMs, toMs) {
+      return {
+        entries: await fetchRange(fromMs, toMs),
+        readWorkspaces: [],
+        inaccessibleWorkspaces: [],
+      }
+    },
   }
 }
 

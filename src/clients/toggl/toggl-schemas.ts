@@ -13,6 +13,8 @@ export const TogglTimeEntry = z.object({
   server_deleted_at: z.string().nullish(),
 })
 
+export type TogglTimeEntry = z.output<typeof TogglTimeEntry>
+
 export const TogglTimeEntries = z.array(TogglTimeEntry)
 
 export const TogglMe = z.object({

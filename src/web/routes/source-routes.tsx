@@ -9,6 +9,7 @@ import {
   connectSources,
 } from '../../accounts/connect-user.ts'
 import { disconnectSource } from '../../accounts/disconnect.ts'
+import { disconnectsAt } from '../../accounts/source-pause.ts'
 import { SERVICE_LABEL } from '../../clients/api-client.ts'
 import { InputError } from '../../core/input-error.ts'
 import { SOURCES, type Source } from '../../core/source-types.ts'
@@ -20,7 +21,7 @@ import { findConnection, type User } from '../../store/user-store.ts'
 import type { AppEnv } from '../app-env.ts'
 import { ClockifyKeyForm, ConfirmForm, check, formFields, TogglTokenForm } from '../forms.ts'
 import { attributeLabels } from '../mapping-plan.ts'
-import { count, plainError } from '../plain-words.ts'
+import { count, localDay, plainError } from '../plain-words.ts'
 import { type AppContext, mustUser, page, redirectWith, render } from '../web.ts'
 
 export function sourceRoutes(): Hono<AppEnv> {
@@ -156,11 +157,27 @@ async function connect(
       return again({ [error.field ?? 'form']: `${plainError(error.message)}. Nothing was saved.` })
     throw error
   }
-  await connectSources(c.var.deps, user.id, [checked])
+  const [outcome] = await connectSources(c.var.deps, user.id, [checked])
   const { account } = checked
+  const label = SERVICE_LABEL[account.source]
+  if (outcome?.resumed)
+    return redirectWith(c, '/status', {
+      kind: 'ok',
+      text: `${label} is connected again (${account.label}): your mappings are kept and the next run catches up.`,
+    })
+  const lines = outcome?.other_account
+    ? [
+        `This is a different ${label} account than before: ${
+          outcome.unmapped.length
+            ? `${count(outcome.unmapped.length, 'mapping')} of projects it cannot see ${outcome.unmapped.length === 1 ? 'was' : 'were'} removed.`
+            : 'every mapped project is in this account too, so the mappings are kept.'
+        }`,
+      ]
+    : []
   return redirectWith(c, '/mapping', {
     kind: 'ok',
-    text: `${SERVICE_LABEL[account.source]} connected (${account.label}): ${count(account.projects.length, 'project')}. Now choose where each project's time goes.`,
+    text: `${label} connected (${account.label}): ${count(account.projects.length, 'project')}. Now choose where each project's time goes.`,
+    lines,
   })
 }
 
@@ -197,6 +214,10 @@ async function sourceState(deps: Deps, user: User, source: Source): Promise<Sour
     label: SERVICE_LABEL[source],
     connected: Boolean(conn?.connected),
     reason: conn?.reason ?? null,
+    pausedUntil:
+      conn && !conn.connected && conn.pausedAt
+        ? localDay(disconnectsAt(conn.pausedAt).getTime(), user.timezone)
+        : null,
     projects: await countProjects(deps.db, user.id, source),
   }
 }
