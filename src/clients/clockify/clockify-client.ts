@@ -92,7 +92,9 @@ export function clockifyReader(
     },
     async account(): Promise<SourceAccount> {
       const user = (await get({ path: '/user', schema: ClockifyUser })).data
-      const workspaces = (await get({ path: '/workspaces', schema: ClockifyWorkspaces })).data
+      // One workspace listed twice must not cost its project requests twice (30 an hour on Free).
+      const listed = (await get({ path: '/workspaces', schema: ClockifyWorkspaces })).data
+      const workspaces = [...new Map(listed.map((w) => [w.id, w])).values()]
       const projects: SourceProject[] = []
       const inaccessible: string[] = []
       for (const ws of workspaces) {
