@@ -4,7 +4,6 @@
  * the loopback fakes in a second process; per pass wall time, CPU, RSS, requests and SQLite share.
  * Exits 1 when any user's Exist values differ from the oracle of the tests.
  */
-import { type ChildProcess, fork } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
 import { tmpdir } from 'node:os'
@@ -17,7 +16,8 @@ import { createNodeSecretBox } from '../../src/entry/secret-box-node.ts'
 import { parseEnv } from '../../src/shared/env.ts'
 import { silentLogger } from '../../src/shared/log.ts'
 import { DEFAULT_SYNC_CONCURRENCY, scheduledPass } from '../../src/sync/sync-all.ts'
-import type { FakesRequest, Mismatch, SeededUser } from './bench-fakes.ts'
+import type { Mismatch, SeededUser } from './bench-fakes.ts'
+import { startFakesProcess } from './fakes-process.ts'
 import { storeSeededUser } from './seed-users.ts'
 
 const USAGE =
@@ -84,45 +84,6 @@ const say = (line: string) => {
   if (!args.json) process.stdout.write(`${line}\n`)
 }
 
-/** The fakes run in their own process, so this process's CPU and memory are the app's alone. */
-function startFakesProcess(): Promise<{
-  child: ChildProcess
-  ask<T>(req: FakesRequest): Promise<T>
-  urls: { toggl: string; exist: string }
-}> {
-  const script = new URL(import.meta.url).pathname.replace(/bench\.(ts|js)$/, 'bench-fakes.$1')
-  const child = fork(script, ['--bench-fakes', '--latency-ms', String(latencyMs)], {
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    // Profile only the measured process (`node --cpu-prof dist/bench/bench.js …`).
-    execArgv: process.execArgv.filter((a) => !a.startsWith('--cpu-prof')),
-  })
-  const waiting = new Map<number, (v: unknown) => void>()
-  let next = 0
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`the fakes process exited (${code})`)))
-    child.on(
-      'message',
-      (msg: { ready?: { toggl: string; exist: string }; id?: number; result?: unknown }) => {
-        if (msg.ready) {
-          resolve({
-            child,
-            urls: msg.ready,
-            ask: <T>(req: FakesRequest) =>
-              new Promise<T>((done) => {
-                const id = next++
-                waiting.set(id, done as (v: unknown) => void)
-                child.send({ id, req })
-              }),
-          })
-        } else if (msg.id !== undefined) {
-          waiting.get(msg.id)?.(msg.result)
-          waiting.delete(msg.id)
-        }
-      },
-    )
-  })
-}
-
 /**
  * Time the main thread spends inside better-sqlite3 (preparing and running statements, waiting for
  * the disk), to tell SQLite from the rest. better-sqlite3 is synchronous, so these never overlap;
@@ -148,7 +109,13 @@ function timeSqlite(client: { prepare(sql: string): unknown }) {
   return spent
 }
 
-const fakes = await startFakesProcess()
+// The fakes run in their own process, so this process's CPU and memory are the app's alone.
+const fakes = await startFakesProcess({
+  script: new URL(import.meta.url).pathname.replace(/bench\.(ts|js)$/, 'bench-fakes.$1'),
+  latencyMs,
+  // Profile only the measured process (`node --cpu-prof dist/bench/bench.js …`).
+  execArgv: process.execArgv.filter((a) => !a.startsWith('--cpu-prof')),
+})
 const dir = mkdtempSync(join(tmpdir(), 'timebridge-bench-'))
 let exitCode = 0
 try {

@@ -1,5 +1,5 @@
 /**
- * Load: while the real `sync` process runs for every user (loopback fakes), concurrent clients load
+ * Load: while the real `sync` process runs for every user (loopback fakes in their own process), concurrent clients load
  * the status and mapping pages from the real server process: no errors, every page the signed-in
  * one, p50/p99 reported, and Exist equals the truth afterwards. Small here; TIMEBRIDGE_LONG=1
  * (`npm run test:long`) runs 1,000 users, 200 clients, 30 s.
@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import autocannon from 'autocannon'
 import { afterAll, describe, expect, it } from 'vitest'
-import { startFakes } from '../../scripts/bench/bench-fakes.ts'
+import type { SeededUser } from '../../scripts/bench/bench-fakes.ts'
+import { startFakesProcess } from '../../scripts/bench/fakes-process.ts'
 import { storeSeededUser } from '../../scripts/bench/seed-users.ts'
 import { DEFAULT_HTTP_POLICY } from '../../src/clients/api-client.ts'
 import type { Deps } from '../../src/deps.ts'
@@ -58,8 +59,10 @@ function cli(args: string[], env: Record<string, string>): Proc {
 }
 
 const children: Proc[] = []
+let fakesChild: ChildProcess | undefined
 const dir = mkdtempSync(join(tmpdir(), 'timebridge-load-'))
 afterAll(async () => {
+  if (fakesChild && fakesChild.exitCode === null) fakesChild.kill('SIGKILL')
   for (const p of children) if (p.child.exitCode === null) p.child.kill('SIGKILL')
   await Promise.all(children.map((p) => p.exited))
   rmSync(dir, { recursive: true, force: true })
@@ -70,18 +73,23 @@ describe('load', () => {
     timeout: LONG ? 900_000 : 120_000,
   }, async () => {
     const wall0 = performance.now()
-    // Fakes in this process (no added latency), users stored as `connect` and `map` would.
-    const fakes = startFakes(0, Date.now())
-    const served = await fakes.serve()
+    // Fakes in a process of their own (no added latency), so this one only runs the clients;
+    // users stored as `connect` and `map` would.
+    const fakes = await startFakesProcess({
+      script: join(ROOT, 'scripts/bench/bench-fakes.ts'),
+      latencyMs: 0,
+      execArgv: ['--import', 'tsx'],
+    })
+    fakesChild = fakes.child
     const dbPath = join(dir, 'timebridge.db')
     const env = {
       DATABASE_PATH: dbPath,
       SECRET_KEY: SECRET,
-      TOGGL_URL: served.toggl.url,
-      EXIST_URL: served.exist.url,
+      TOGGL_URL: fakes.urls.toggl,
+      EXIST_URL: fakes.urls.exist,
       SYNC_SCHEDULE: '0 3 1 1 *',
     }
-    const seeded = fakes.seed(0, SIZE.users)
+    const seeded = await fakes.ask<SeededUser[]>({ op: 'seed', from: 0, to: SIZE.users })
     {
       const { db, close } = openSqlite(dbPath)
       const deps: Deps = {
@@ -163,8 +171,11 @@ describe('load', () => {
     loading = false
     const firstSyncRunning = passes.length === 0
     await syncing
-    const check = fakes.verify(14)
-    await Promise.all([served.toggl.close(), served.exist.close()])
+    const check = await fakes.ask<{ mismatched_users: number; mismatches: unknown[] }>({
+      op: 'verify',
+      syncDays: 14,
+    })
+    await fakes.ask({ op: 'stop' })
 
     const summary = {
       users: SIZE.users,
