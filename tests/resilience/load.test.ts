@@ -106,7 +106,9 @@ describe('load', () => {
     }
 
     const port = await freePort()
-    const base = `http://localhost:${port}`
+    // An address, not `localhost`: with the name, some connections stalled for 10 s steps when the
+    // machine was busy (name lookups on every connect); loopback only either way.
+    const base = `http://127.0.0.1:${port}`
     const server = cli(['serve'], { ...env, PORT: String(port) })
     children.push(server)
     await waitFor(() => server.stdout.includes('Timebridge is running at'), server, 30_000)
