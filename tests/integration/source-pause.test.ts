@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { connectUser } from '../../src/accounts/connect-user.ts'
 import { mapProject } from '../../src/accounts/map-project.ts'
-import { listProjects } from '../../src/accounts/project-list.ts'
+import { listProjects, refreshProjects } from '../../src/accounts/project-list.ts'
 import { statusOf } from '../../src/accounts/user-status.ts'
 import { syncUser } from '../../src/sync/sync-user.ts'
 import { zeroOut } from '../../src/sync/zero-out.ts'
@@ -104,6 +104,17 @@ describe('a source that refuses its token is paused', () => {
     expect(h.exist.writes()).toEqual([])
     // The pause keeps its first date: the deadline never moves.
     expect((await toggl()).disconnects_at).toBe('2026-12-20T13:00:00.000Z')
+  })
+
+  it('"Refresh projects" that meets a refused token pauses the source too, keeping the project list', async () => {
+    const projects = await rows('projects')
+    h.toggl.revoke(p.togglUser)
+    await expect(refreshProjects(h.deps, p.user)).rejects.toThrow(
+      /refused the credential \(HTTP 403\)/,
+    )
+    expect(await toggl()).toMatchObject({ connected: false, paused: true })
+    expect(await rows('projects')).toEqual(projects)
+    expect((await rows('mappings')).length).toBe(3)
   })
 
   it('connecting the same account again resumes with every mapping and converges on the next run', async () => {

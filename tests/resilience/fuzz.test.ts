@@ -377,4 +377,23 @@ describe('fuzz: hostile API answers', { timeout: LONG ? 900_000 : 60_000 }, () =
       if ('ok' in out) expect(out.ok.token.length).toBeGreaterThan(0)
     })
   })
+
+  // Last: a lying answer here may make Timebridge think another service took an attribute, which
+  // stops writes to it until it is mapped again (by design, no tug of war).
+  for (const [name, path] of [
+    ['Exist GET /attributes/with-values/', /^\/api\/2\/attributes\/with-values\/$/],
+    ['Exist GET /attributes/owned/', /^\/api\/2\/attributes\/owned\/$/],
+  ] as const) {
+    it(`${name} (the daily drift check): the run goes on, and nothing wrong reaches Exist`, async () => {
+      const target: Target = { service: 'exist', method: 'GET', path }
+      await property(hostile, async (answer) => {
+        await settleAlice()
+        // The check is due (it runs once a day on the schedule).
+        await h.deps.db.run(sql`update users set exist_checked_at = null where id = ${alice.user}`)
+        const out = await underFire(target, answer, () => syncUser(h.deps, alice.user, 'schedule'))
+        failedRun(out)
+        expectExistMatchesToggl(h, alice)
+      })
+    })
+  }
 })
