@@ -1,9 +1,9 @@
 /** Splits time entries at local midnight and sums them per (attribute, local day), rounding each day once to whole minutes. */
 import type { LocalWindow } from './local-window.ts'
+import { compileRules, type EntryFacts, type Rule } from './rules.ts'
 
-export interface TimeEntry {
-  /** `toggl:<id>` / `clockify:<id>`. */
-  project: string
+/** A time entry: what rules match on (project, tags, description, client, workspace) and when it ran. */
+export interface TimeEntry extends EntryFacts {
   startMs: number
   /** null while the timer runs: it counts up to now. */
   stopMs: number | null
@@ -12,21 +12,30 @@ export interface TimeEntry {
 /** attribute → date → whole minutes, for every mapped attribute and every window date (0 when nothing was tracked). */
 export type Targets = Map<string, Map<string, number>>
 
+/**
+ * `rules` is the ordered rule list (first match wins, so an entry counts once), or a plain
+ * project → attribute map (project rules only). Every attribute a rule names gets a row of days.
+ */
 export function bucketMinutes(
   entries: Iterable<TimeEntry>,
-  attributeOf: ReadonlyMap<string, string>,
+  rules: readonly Rule[] | ReadonlyMap<string, string>,
   window: LocalWindow,
   nowMs: number,
 ): Targets {
+  const list: readonly Rule[] =
+    rules instanceof Map
+      ? [...rules].map(([value, attribute]) => ({ kind: 'project' as const, value, attribute }))
+      : (rules as readonly Rule[])
+  const attributeOf = compileRules(list)
   const { bounds, dates } = window
   const days = dates.length
   const ms = new Map<string, Float64Array>()
-  for (const attribute of new Set(attributeOf.values())) ms.set(attribute, new Float64Array(days))
+  for (const r of list) if (!ms.has(r.attribute)) ms.set(r.attribute, new Float64Array(days))
 
   // Running entries count up to the current whole second, the resolution sources report in.
   const nowSec = Math.floor(nowMs / 1000) * 1000
   for (const entry of entries) {
-    const attribute = attributeOf.get(entry.project)
+    const attribute = attributeOf(entry)
     if (attribute === undefined) continue
     const start = Math.max(entry.startMs, bounds[0]!)
     const stop = Math.min(entry.stopMs ?? nowSec, bounds[days]!)
