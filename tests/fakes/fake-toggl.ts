@@ -280,6 +280,11 @@ export class FakeToggl {
     if (n > 0) this.faults.push({ remaining: n, status, headers, body })
   }
 
+  /** Forgets failures queued with failNext that no request used. */
+  clearFaults(): void {
+    this.faults.length = 0
+  }
+
   resetLog(): void {
     this.requests.length = 0
   }

@@ -8,7 +8,7 @@ import { openSqlite } from '../../src/entry/open-sqlite.ts'
 import { parseEnv } from '../../src/shared/env.ts'
 import { type Logger, silentLogger } from '../../src/shared/log.ts'
 import { createSecretBox } from '../../src/shared/secret-box.ts'
-import { FakeClockify, FakeExist, FakeToggl, serveFake } from '../fakes/index.ts'
+import { FakeClockify, FakeExist, FakeToggl, NetworkFaults, serveFake } from '../fakes/index.ts'
 
 export const TEST_SECRET = 'test-secret-key-0123456789abcdef0123456789abcdef'
 
@@ -21,6 +21,8 @@ export interface Harness {
   urls: { toggl: string; exist: string; clockify: string }
   dir: string
   dbPath: string
+  /** Network faults in front of each fake (only with `net: true`). */
+  net: { toggl: NetworkFaults; exist: NetworkFaults; clockify: NetworkFaults }
   advance(ms: number): void
   close(): Promise<void>
 }
@@ -34,6 +36,8 @@ export async function createHarness(
     /** Puts a handler in front of a fake (still served over loopback), e.g. to answer with hostile responses. */
     wrap?: (service: 'toggl' | 'exist' | 'clockify', fetch: FetchHandler) => FetchHandler
     log?: Logger
+    /** Network faults (delays, resets, lost answers) in front of each fake, as `h.net`. */
+    net?: boolean
   } = {},
 ): Promise<Harness> {
   const clock = {
@@ -45,10 +49,23 @@ export async function createHarness(
   const toggl = new FakeToggl({ now: () => clock.now })
   const exist = new FakeExist({ now: () => clock.now })
   const clockify = new FakeClockify({ now: () => clock.now })
+  const net = {
+    toggl: new NetworkFaults(),
+    exist: new NetworkFaults(),
+    clockify: new NetworkFaults(),
+  }
+  const wrap = (
+    service: 'toggl' | 'exist' | 'clockify',
+    faults: NetworkFaults,
+    handler: FetchHandler,
+  ) => {
+    const inner = opts.wrap ? opts.wrap(service, handler) : handler
+    return opts.net ? faults.wrap(inner) : inner
+  }
   const [togglServer, existServer, clockifyServer] = await Promise.all([
-    serveFake(opts.wrap ? opts.wrap('toggl', toggl.fetch) : toggl.fetch),
-    serveFake(opts.wrap ? opts.wrap('exist', exist.fetch) : exist.fetch),
-    serveFake(opts.wrap ? opts.wrap('clockify', clockify.fetch) : clockify.fetch),
+    serveFake(wrap('toggl', net.toggl, toggl.fetch)),
+    serveFake(wrap('exist', net.exist, exist.fetch)),
+    serveFake(wrap('clockify', net.clockify, clockify.fetch)),
   ])
   const dir = mkdtempSync(join(tmpdir(), 'timebridge-test-'))
   const dbPath = join(dir, 'timebridge.db')
@@ -77,6 +94,7 @@ export async function createHarness(
     toggl,
     exist,
     clockify,
+    net,
     urls: { toggl: togglServer.url, exist: existServer.url, clockify: clockifyServer.url },
     dir,
     dbPath,
