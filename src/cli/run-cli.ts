@@ -23,7 +23,7 @@ export interface CliIo {
   out(text: string): void
   err(text: string): void
   /** Opens the runtime (env, database); deferred so `--help` and flag errors need no database. */
-  open(): Promise<{ deps: Deps; close(): void }>
+  open(): Promise<Runtime>
   /** `serve` keeps running until this resolves. */
   serve(deps: Deps): Promise<void>
   /** Where `connect` finds tokens not given as flags (EXIST_TOKEN, TOGGL_TOKEN, CLOCKIFY_KEY). */
@@ -33,11 +33,25 @@ export interface CliIo {
 }
 
 type Options = NonNullable<ParseArgsConfig['options']>
+export interface Runtime {
+  deps: Deps
+  close(): void
+  /** A consistent online copy of the database to `file` (SQLite on Node only). */
+  backup?(file: string): Promise<{ file: string; bytes: number; pages: number }>
+}
+
 interface Command {
   summary: string
   usage: string
   options: Options
-  run(deps: Deps, flags: Flags, io: CliIo): Promise<{ json: unknown; text: string }>
+  /** The one positional argument the command takes (`backup FILE`), by name. */
+  positional?: string
+  run(
+    deps: Deps,
+    flags: Flags,
+    io: CliIo,
+    extra: { runtime: Runtime; positional?: string },
+  ): Promise<{ json: unknown; text: string }>
 }
 type Flags = Record<string, string | boolean | undefined>
 
@@ -192,6 +206,21 @@ const COMMANDS: Record<string, Command> = {
       }
     },
   },
+  backup: {
+    summary: 'a consistent online copy of the SQLite database (safe while the server runs)',
+    usage: 'backup FILE',
+    options: {},
+    positional: 'FILE',
+    async run(_deps, _f, _io, { runtime, positional }) {
+      if (!runtime.backup)
+        throw new UsageError('backup works on the SQLite database of a Node install only')
+      const result = await runtime.backup(positional!)
+      return {
+        json: result,
+        text: `Backed up ${result.pages} pages (${result.bytes} bytes) to ${result.file}.`,
+      }
+    },
+  },
   status: {
     summary: 'users, sources, mappings and last runs',
     usage: 'status [--user ID]',
@@ -217,13 +246,23 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return 2
   }
   let flags: Flags
+  let positional: string | undefined
   try {
-    flags = parseArgs({
+    const parsed = parseArgs({
       args: rest,
       options: { ...command.options, json: { type: 'boolean' }, help: { type: 'boolean' } },
       strict: true,
-      allowPositionals: false,
-    }).values as Flags
+      allowPositionals: command.positional !== undefined,
+    })
+    flags = parsed.values as Flags
+    if (command.positional !== undefined && !parsed.values.help) {
+      if (parsed.positionals.length !== 1) {
+        throw new Error(
+          `${command.positional} is required, once (got ${parsed.positionals.length})`,
+        )
+      }
+      positional = parsed.positionals[0]
+    }
   } catch (error) {
     io.err(`timebridge ${name}: ${firstLine((error as Error).message)} (usage: ${command.usage})`)
     return 2
@@ -233,14 +272,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return 0
   }
 
-  let runtime: { deps: Deps; close(): void } | undefined
+  let runtime: Runtime | undefined
   try {
     runtime = await io.open()
     if (name === 'serve') {
       await io.serve(runtime.deps)
       return 0
     }
-    const result = await command.run(runtime.deps, flags, io)
+    const result = await command.run(runtime.deps, flags, io, { runtime, positional })
     io.out(flags.json ? JSON.stringify(result.json, null, 2) : result.text)
     return 0
   } catch (error) {

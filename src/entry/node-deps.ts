@@ -10,17 +10,18 @@ import { type Logger, silentLogger } from '../shared/log.ts'
 import { nodeProcessProbe } from './node-process.ts'
 import { openSqlite } from './open-sqlite.ts'
 import { createNodeSecretBox } from './secret-box-node.ts'
+import { type BackupResult, backupSqlite } from './sqlite-backup.ts'
 
 export const SECRET_KEY_FILE = './data/secret.key'
 
 export async function createNodeDeps(
   env: Record<string, string | undefined>,
   opts: { log?: Logger; shutdown?: AbortSignal } = {},
-): Promise<{ deps: Deps; close(): void }> {
+): Promise<{ deps: Deps; close(): void; backup(file: string): Promise<BackupResult> }> {
   const config: Config = parseEnv(env)
   const secretKey = config.secretKey ?? loadOrCreateSecretKey(resolve(SECRET_KEY_FILE))
   const box = createNodeSecretBox(secretKey)
-  const { db, close } = openSqlite(config.databasePath)
+  const { db, close, client } = openSqlite(config.databasePath)
   const deps: Deps = {
     db,
     config: { ...config, secretKey },
@@ -32,7 +33,7 @@ export async function createNodeDeps(
     processes: nodeProcessProbe(),
     shutdown: opts.shutdown,
   }
-  return { deps, close }
+  return { deps, close, backup: (file) => backupSqlite(client, file) }
 }
 
 /** The key is made once and kept: tokens sealed under it are unreadable without it. */
