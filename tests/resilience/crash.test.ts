@@ -3,7 +3,7 @@
  * Toggl (before any Exist write), as an Exist write arrives (not applied), after Exist applied a
  * write but before its answer, right after an answer (during the ledger writes), or after a random
  * delay — and one clean `sync`, started at once, must run and leave Exist equal to the truth.
- * A failure prints its seed; TIMEBRIDGE_SEED=<base seed> replays the sequence. TIMEBRIDGE_LONG=1 kills 100 times.
+ * A failure prints its seed; TIMEBRIDGE_SEED=<base seed> replays the sequence. TIMEBRIDGE_LONG=1 tries 100 kills.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
