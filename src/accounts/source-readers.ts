@@ -5,7 +5,7 @@ import {
   clockifyBase,
   clockifyReader,
 } from '../clients/clockify/clockify-client.ts'
-import { togglReader } from '../clients/toggl/toggl-client.ts'
+import { togglReader, togglReportsReader } from '../clients/toggl/toggl-client.ts'
 import { InputError } from '../core/input-error.ts'
 import type { Source, SourceReader } from '../core/source-types.ts'
 import type { Deps } from '../deps.ts'
@@ -43,4 +43,14 @@ export async function readerFor(
       })
     }
   }
+}
+
+/** Toggl history past `/me/time_entries`' reach: the Reports API, per workspace holding mapped projects. */
+export async function togglReportsFor(
+  deps: Deps,
+  conn: SourceConnection,
+  workspaceIds: readonly string[],
+): Promise<Pick<SourceReader, 'entries' | 'requests'>> {
+  const credential = await sourceCredential(deps, conn)
+  return togglReportsReader(deps, deps.config.togglUrl, credential, workspaceIds)
 }

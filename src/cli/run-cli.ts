@@ -14,6 +14,11 @@ import { mappingRows } from '../store/attribute-store.ts'
 import { getUser } from '../store/user-store.ts'
 import { clearThenUnmap } from '../sync/clear-attributes.ts'
 import { checkUser, repairUser } from '../sync/exist-check.ts'
+import {
+  cancelHistoryImport,
+  runHistoryImport,
+  startHistoryImport,
+} from '../sync/history-import.ts'
 import { syncAll } from '../sync/sync-all.ts'
 import { syncUser } from '../sync/sync-user.ts'
 import { zeroOut } from '../sync/zero-out.ts'
@@ -156,6 +161,22 @@ const COMMANDS: Record<string, Command> = {
         json: report,
         text: `Zeroed ${report.zeroed} day values.\n${text.reports([report])}`,
       }
+    },
+  },
+  'import-history': {
+    summary:
+      'import the days from --since (up to 5 years back) to the window as absolute updates, paced within a third of each hourly quota; run again (or let the schedule) to carry on',
+    usage: 'import-history --user ID --since YYYY-MM-DD | --cancel',
+    options: { ...user, since: str, cancel: { type: 'boolean' } },
+    async run(deps, f) {
+      const id = userId(f)
+      if (f.cancel) {
+        const status = await cancelHistoryImport(deps, id)
+        return { json: { user: id, import: status }, text: text.historyImport(status) }
+      }
+      await startHistoryImport(deps, id, required(f, 'since'))
+      const { status } = await runHistoryImport(deps, id)
+      return { json: { user: id, import: status }, text: text.historyImport(status) }
     },
   },
   check: {

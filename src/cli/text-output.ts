@@ -8,6 +8,7 @@ import type { UserStatus } from '../accounts/user-status.ts'
 import { SERVICE_LABEL } from '../clients/api-client.ts'
 import type { RunReport } from '../store/run-store.ts'
 import type { CheckReport, RepairReport } from '../sync/exist-check.ts'
+import type { HistoryStatus } from '../sync/history-import.ts'
 
 export function connected(r: ConnectResult): string {
   const sources = r.sources.map(
@@ -159,4 +160,17 @@ export function repaired(r: RepairReport): string {
 
 function plural(n: number, noun: string, many = `${noun}s`): string {
   return `${n} ${n === 1 ? noun : many}`
+}
+
+export function historyImport(s: HistoryStatus | null): string {
+  if (!s) return 'No history import.'
+  const lines = [
+    `History import ${s.since} to ${s.until} (${s.attributes.join(', ')}): ${s.status}, ${s.days_done} of ${s.days_total} days done, ${s.written} day values written${s.refused ? `, ${s.refused} refused` : ''}.`,
+    `Requests: Toggl Track ${s.requests.toggl}, Clockify ${s.requests.clockify}, Exist ${s.requests.exist}.`,
+  ]
+  if (s.resume_at)
+    lines.push(`Carries on at ${s.resume_at} (this hour's share of the API quotas is spent).`)
+  if (s.eta) lines.push(`Expected to finish around ${s.eta}.`)
+  if (s.error) lines.push(`Last problem: ${s.error}`)
+  return lines.join('\n')
 }

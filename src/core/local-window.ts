@@ -86,3 +86,24 @@ export function overFetchStart(window: LocalWindow): number {
   return start
 }
 const overFetch = new WeakMap<LocalWindow, number>()
+
+/**
+ * Local dates `first`..`last` (inclusive) of `zone` as a window, so the history import buckets with
+ * the very function the sync uses (midnight split, DST days of 23 or 25 hours, one rounding per day).
+ */
+export function localDays(zone: string, first: string, last: string): LocalWindow {
+  if (!isValidZone(zone)) throw new RangeError(`Unknown time zone "${zone}"`)
+  const start = DateTime.fromISO(first, { zone }).startOf('day')
+  const end = DateTime.fromISO(last, { zone }).startOf('day')
+  if (!start.isValid || !end.isValid || end < start) {
+    throw new RangeError(`Invalid local date range ${first}..${last}`)
+  }
+  const dates: string[] = []
+  const bounds: number[] = []
+  for (let day = start; day <= end; day = day.plus({ days: 1 }).startOf('day')) {
+    dates.push(day.toISODate()!)
+    bounds.push(day.toMillis())
+  }
+  bounds.push(end.plus({ days: 1 }).startOf('day').toMillis())
+  return { zone, dates, bounds, today: last }
+}

@@ -195,3 +195,41 @@ export const rateLimits = sqliteTable('rate_limits', {
   windowStart: integer('window_start').notNull(),
   hits: integer('hits').notNull(),
 })
+
+/**
+ * A user's history import (one at a time): the days before the sync window it covers, how far it
+ * got (`next_date`, advanced once per chunk whose writes Exist confirmed: a restart redoes at most
+ * one chunk, harmlessly, since every write is an absolute update), and what it spent this clock hour.
+ */
+export const historyImports = sqliteTable('history_imports', {
+  userId: integer('user_id')
+    .primaryKey()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  since: text('since').notNull(),
+  until: text('until').notNull(),
+  /** The first day not yet imported; null once every day is. */
+  nextDate: text('next_date'),
+  daysTotal: integer('days_total').notNull(),
+  daysDone: integer('days_done').notNull().default(0),
+  status: text('status', { enum: ['running', 'done', 'cancelled', 'failed'] }).notNull(),
+  /** JSON list of the attributes the import writes (named on the confirmation page). */
+  attributes: text('attributes').notNull(),
+  written: integer('written').notNull().default(0),
+  refused: integer('refused').notNull().default(0),
+  error: text('error'),
+  /** JSON: requests made in all, per API. */
+  requests: text('requests').notNull().default('{}'),
+  /** The clock hour (epoch ms at its start) `used` counts for; JSON requests per API in it. */
+  budgetHour: integer('budget_hour').notNull().default(0),
+  used: text('used').notNull().default('{}'),
+  /** Clock hours in which the import ran, for the ETA. */
+  hoursUsed: integer('hours_used').notNull().default(0),
+  /** Not before this instant (the budget of this hour is spent, or an API asked to wait). */
+  resumeAt: timestamp('resume_at'),
+  /** A runner holds the import until then, so two processes never run it at once. */
+  leaseUntil: timestamp('lease_until'),
+  /** JSON LeaseOwner of the runner: a runner on the same host takes over at once from a process that is gone. */
+  leaseOwner: text('lease_owner'),
+  startedAt: timestamp('started_at').notNull(),
+  updatedAt: timestamp('updated_at').notNull(),
+})

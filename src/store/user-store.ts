@@ -6,6 +6,7 @@ import type { Db, Statement } from './database.ts'
 import {
   attributes,
   existValues,
+  historyImports,
   mappings,
   projects,
   runs,
@@ -130,6 +131,7 @@ export async function dueUserIds(
 /** Everything of the user, their row last. */
 export function deleteUserStatements(db: Db, userId: number): Statement[] {
   return [
+    db.delete(historyImports).where(eq(historyImports.userId, userId)),
     db.delete(userData).where(eq(userData.userId, userId)),
     db.delete(existValues).where(eq(existValues.userId, userId)),
     db.delete(runs).where(eq(runs.userId, userId)),

@@ -2,6 +2,7 @@
 import type { Deps } from '../deps.ts'
 import { emptySummary, type RunReport, type Trigger } from '../store/run-store.ts'
 import { dueUserIds } from '../store/user-store.ts'
+import { continueImports } from './history-import.ts'
 import { syncUser } from './sync-user.ts'
 
 /**
@@ -61,6 +62,8 @@ export interface PassOutcome {
   users: number
   statuses: Partial<Record<RunReport['status'], number>>
   firstError?: string
+  /** History imports that carried on after the sync. */
+  imports?: number
 }
 
 /** The hourly pass (Node's schedule): counts per run status, nothing per user kept. */
@@ -81,5 +84,6 @@ export async function scheduledPass(
     },
     opts,
   )
+  result.imports = await continueImports(deps)
   return result
 }

@@ -44,6 +44,8 @@ export interface FakeClockifyRequest {
   path: string
   query: Record<string, string>
   status: number
+  /** the fake's clock when the request came in (epoch ms) */
+  at?: number
   host: string
   userId?: string
 }
@@ -208,6 +210,7 @@ export class FakeClockify {
         path: c.req.path,
         query: c.req.query(),
         status: 0,
+        at: this.now(),
         host,
       }
       this.requests.push(log)

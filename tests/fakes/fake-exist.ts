@@ -69,6 +69,8 @@ export interface FakeExistRequest {
   query: Record<string, string>
   /** status the server produced; for lost responses the client never saw it */
   status: number
+  /** the fake's clock when the request came in (epoch ms) */
+  at?: number
   body?: unknown
   user?: string
   lost?: 'drop' | 'gateway-timeout'
@@ -425,6 +427,7 @@ export class FakeExist {
         path: c.req.path,
         query: c.req.query(),
         status: 0,
+        at: this.now(),
       }
       if (c.req.method === 'POST' && this.keepLog) {
         // Clone so handlers can still read the body.

@@ -1,7 +1,8 @@
-/** In-memory Toggl Track API v9 fake (auth, 402 quota, time entries, projects) as a Hono app. */
+/** In-memory Toggl Track fake (API v9: auth, 402 quota, time entries, projects; Reports API v3 detailed search) as a Hono app. */
 
 import type { Context } from 'hono'
 import { Hono } from 'hono'
+import { DateTime } from 'luxon'
 
 const HOUR_MS = 3_600_000
 const DAY_MS = 86_400_000
@@ -11,6 +12,11 @@ const ENTRY_CAP = 1000
 const LOOKBACK_DAYS = 92
 // Without any filter v8 returned the last 9 days; v9 is undocumented, so keep the v8 rule.
 const DEFAULT_WINDOW_DAYS = 9
+// Reports API v3 detailed search (https://engineering.toggl.com/docs/reports/detailed_reports):
+// `page_size` defaults to 50; the widest range is a year (the maximum is not documented; 366 days assumed).
+const REPORT_PAGE_DEFAULT = 50
+const REPORT_PAGE_MAX = 50
+const REPORT_MAX_DAYS = 366
 
 export interface FakeTogglWorkspace {
   id: number
@@ -72,6 +78,8 @@ export interface FakeTogglRequest {
   path: string
   query: Record<string, string>
   status: number
+  /** the fake's clock when the request came in (epoch ms) */
+  at?: number
   userId?: number
 }
 
@@ -114,7 +122,8 @@ export class FakeToggl {
   /** token → users holding it, so authenticating stays O(1) with tens of thousands of users */
   private readonly byToken = new Map<string, FakeTogglUser[]>()
   endDateInclusive: boolean
-  private readonly quota = new Map<number, { start: number; used: number }>()
+  /** Sliding hours per bucket: `me:<user>` (user-specific requests) and `org:<user>:<org>` (reports). */
+  private readonly quota = new Map<string, { start: number; used: number }>()
   private readonly faults: Fault[] = []
   private nextUserId = 1_000_001
   private nextWorkspaceId = 2_000_001
@@ -331,12 +340,15 @@ export class FakeToggl {
     return fault
   }
 
-  private consumeQuota(user: FakeTogglUser): { ok: boolean; headers: Record<string, string> } {
+  private consumeQuota(
+    user: FakeTogglUser,
+    bucket = `me:${user.id}`,
+  ): { ok: boolean; headers: Record<string, string> } {
     const now = this.now()
-    let window = this.quota.get(user.id)
+    let window = this.quota.get(bucket)
     if (!window || now >= window.start + HOUR_MS) {
       window = { start: now, used: 0 }
-      this.quota.set(user.id, window)
+      this.quota.set(bucket, window)
     }
     const ok = window.used < this.quotaPerHour
     if (ok) window.used++
@@ -359,6 +371,7 @@ export class FakeToggl {
         path: c.req.path,
         query: c.req.query(),
         status: 0,
+        at: this.now(),
       }
       if (this.keepLog) this.requests.push(log)
       c.set('log', log)
@@ -389,6 +402,32 @@ export class FakeToggl {
       await next()
       for (const [k, v] of Object.entries(quota.headers)) c.res.headers.set(k, v)
     })
+
+    // Reports are organization requests: their own hourly bucket per user and organization
+    // (https://support.toggl.com/en/articles/11484112-api-webhook-limits, reference A4.1).
+    app.use('/reports/api/v3/*', async (c, next) => {
+      const user = this.authenticate(c.req.header('Authorization'))
+      if (user === 'missing') return c.body(null, 401, { 'X-Authorization-Missing': 'true' })
+      if (user === 'invalid') return c.text('Incorrect username and/or password', 403)
+      c.get('log').userId = user.id
+      c.set('user', user)
+      const fault = this.takeFault()
+      if (fault)
+        return new Response(fault.body ?? null, { status: fault.status, headers: fault.headers })
+      const wid = Number(/\/workspace\/(\d+)\//.exec(c.req.path)?.[1])
+      const ws = user.workspaces.find((w) => w.id === wid)
+      if (!ws) return c.text('User does not have access to this resource.', 403)
+      const quota = this.consumeQuota(user, `org:${user.id}:${ws.organizationId}`)
+      if (!quota.ok) {
+        const secs = quota.headers['X-Toggl-Quota-Resets-In']
+        const msg = `You have hit your hourly limit for API calls. Your quota will reset in ${secs} seconds.`
+        return c.json(msg, 402, quota.headers)
+      }
+      await next()
+      for (const [k, v] of Object.entries(quota.headers)) c.res.headers.set(k, v)
+    })
+
+    app.post('/reports/api/v3/workspace/:wid/search/time_entries', (c) => this.searchEntries(c))
 
     app.get('/api/v9/me', (c) => {
       const user = c.get('user')
@@ -447,6 +486,91 @@ export class FakeToggl {
       const slice = projects.slice((page - 1) * perPage, page * perPage)
       return c.json(slice.map((p) => this.projectJson(p)))
     })
+  }
+
+  /**
+   * The detailed report, ungrouped: one row per entry, filtered by the entry's start date in the
+   * user's Toggl zone (end date inclusive), oldest first; a full page carries X-Next-ID,
+   * X-Next-Row-Number and X-Next-Timestamp, sent back as first_id / first_row_number /
+   * first_timestamp (https://engineering.toggl.com/docs/reports/detailed_reports).
+   */
+  private async searchEntries(c: Context<Env>): Promise<Response> {
+    const user = c.get('user')
+    const wid = Number(c.req.param('wid'))
+    let body: Record<string, unknown>
+    try {
+      body = (await c.req.json()) as Record<string, unknown>
+    } catch {
+      return c.json('Invalid JSON body', 400)
+    }
+    if (typeof body !== 'object' || body === null) return c.json('Invalid JSON body', 400)
+    const date = (v: unknown) =>
+      typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v)
+        ? DateTime.fromISO(v, { zone: user.timezone })
+        : undefined
+    const from = date(body.start_date)
+    const to = date(body.end_date)
+    if (!from?.isValid) return c.json('start_date is required (YYYY-MM-DD)', 400)
+    if (!to?.isValid) return c.json('end_date is required (YYYY-MM-DD)', 400)
+    if (to <= from) return c.json('end_date should be greater than start_date', 400)
+    if (to.diff(from, 'days').days > REPORT_MAX_DAYS)
+      return c.json(`Maximum allowed date range is ${REPORT_MAX_DAYS} days`, 400)
+    const size = body.page_size ?? REPORT_PAGE_DEFAULT
+    if (typeof size !== 'number' || !Number.isInteger(size) || size < 1 || size > REPORT_PAGE_MAX)
+      return c.json('page_size is invalid', 400)
+    const firstRow = body.first_row_number ?? 1
+    if (typeof firstRow !== 'number' || !Number.isInteger(firstRow) || firstRow < 1)
+      return c.json('first_row_number is invalid', 400)
+    const lo = from.startOf('day').toMillis()
+    const hi = to.plus({ days: 1 }).startOf('day').toMillis()
+    const rows = user.entries
+      .filter(
+        (e) =>
+          e.workspaceId === wid &&
+          e.serverDeletedAt === null &&
+          e.stop !== null &&
+          e.start >= lo &&
+          e.start < hi,
+      )
+      .sort((a, b) => a.start - b.start || a.id - b.id)
+    const page = rows.slice(firstRow - 1, firstRow - 1 + size)
+    if (page.length > 0 && body.first_id !== undefined && body.first_id !== page[0]!.id)
+      return c.json('first_id does not match first_row_number', 400)
+    const headers: Record<string, string> = {}
+    const next = rows[firstRow - 1 + size]
+    if (next) {
+      headers['X-Next-ID'] = String(next.id)
+      headers['X-Next-Row-Number'] = String(firstRow + size)
+      headers['X-Next-Timestamp'] = String(Math.floor(next.start / 1000))
+    }
+    const json = page.map((e, i) => ({
+      user_id: user.id,
+      username: user.fullname,
+      project_id: e.projectId,
+      task_id: null,
+      billable: false,
+      description: e.description,
+      tag_ids: [],
+      billable_amount_in_cents: null,
+      hourly_rate_in_cents: null,
+      currency: 'USD',
+      time_entries: [
+        {
+          id: e.id,
+          seconds: Math.floor(e.stop! / 1000) - Math.floor(e.start / 1000),
+          start: DateTime.fromMillis(e.start, { zone: user.timezone }).toISO({
+            suppressMilliseconds: true,
+          }),
+          stop: DateTime.fromMillis(e.stop!, { zone: user.timezone }).toISO({
+            suppressMilliseconds: true,
+          }),
+          at: new Date(e.at).toISOString(),
+          at_tz: DateTime.fromMillis(e.at, { zone: user.timezone }).toISO(),
+        },
+      ],
+      row_number: firstRow + i,
+    }))
+    return c.json(json, 200, headers)
   }
 
   private listEntries(c: Context<Env>): Response {

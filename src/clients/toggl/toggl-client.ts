@@ -1,9 +1,10 @@
 /** Toggl Track v9: one `/me` (with related data) to validate and list projects, one `/me/time_entries` per run. */
 
+import { DateTime } from 'luxon'
 import { utcInstant } from '../../core/local-window.ts'
 import type { SourceAccount, SourceReader, TimeEntry } from '../../core/source-types.ts'
 import { ApiError, createApiClient, type HttpDeps } from '../api-client.ts'
-import { TogglMe, TogglTimeEntries, type TogglTimeEntry } from './toggl-schemas.ts'
+import { TogglMe, TogglReportRows, TogglTimeEntries, type TogglTimeEntry } from './toggl-schemas.ts'
 
 /** Toggl returns at most this many entries per call (documented for v8, observed for v9). */
 export const TOGGL_ENTRY_CAP = 1000
@@ -106,4 +107,97 @@ function togglAccount(me: TogglMe): SourceAccount {
         archived: !p.active,
       })),
   }
+}
+
+/** `/me/time_entries` refuses a `start_date` more than ~92 days back (reference/toggl-clockify-api.md A2.2); older history comes from the Reports API. */
+export const TOGGL_ENTRIES_REACH_DAYS = 90
+/** Rows per Reports API page: the documented default (https://engineering.toggl.com/docs/reports/detailed_reports). */
+const REPORT_PAGE = 50
+/** Pages one range read may take (50 × 400 = 20 000 entries): beyond that the answer is not believable. */
+const MAX_REPORT_PAGES = 400
+
+/**
+ * Toggl history older than `/me/time_entries` reaches: the Reports API v3 detailed search, per
+ * workspace (reports never span workspaces), paginated by the `X-Next-ID` / `X-Next-Row-Number` /
+ * `X-Next-Timestamp` headers sent back as `first_id` / `first_row_number` / `first_timestamp`
+ * (https://engineering.toggl.com/docs/reports/detailed_reports). Its dates are calendar dates in the
+ * Toggl profile's zone, so a range is asked with a day of margin each side and cut by instant here.
+ */
+export function togglReportsReader(
+  deps: HttpDeps,
+  baseUrl: string,
+  token: string,
+  workspaceIds: readonly string[],
+): Pick<SourceReader, 'entries' | 'requests'> {
+  const call = createApiClient(deps, 'toggl', `${baseUrl}/reports/api/v3`, {
+    Authorization: `Basic ${btoa(`${token}:api_token`)}`,
+    'Content-Type': 'application/json',
+  })
+  const day = (ms: number) => DateTime.fromMillis(ms, { zone: 'utc' }).toISODate()!
+
+  async function workspaceEntries(workspaceId: string, fromMs: number, toMs: number) {
+    const entries: TimeEntry[] = []
+    const seen = new Set<number>()
+    let cursor: Record<string, number> = {}
+    for (let page = 0; ; page++) {
+      if (page >= MAX_REPORT_PAGES) {
+        throw new ApiError(
+          'toggl',
+          'bad-response',
+          `Toggl Track's report answered more than ${MAX_REPORT_PAGES} pages for one range; gave up`,
+        )
+      }
+      const res = await call({
+        method: 'POST',
+        path: `/workspace/${encodeURIComponent(workspaceId)}/search/time_entries`,
+        body: {
+          start_date: day(fromMs - 86_400_000),
+          end_date: day(toMs + 86_400_000),
+          page_size: REPORT_PAGE,
+          order_by: 'date',
+          order_dir: 'asc',
+          ...cursor,
+        },
+        schema: TogglReportRows,
+      })
+      for (const row of res.data) {
+        if (row.project_id == null) continue
+        for (const e of row.time_entries) {
+          const startMs = Date.parse(e.start)
+          if (seen.has(e.id) || startMs < fromMs || startMs >= toMs) continue
+          seen.add(e.id)
+          entries.push({
+            project: `toggl:${row.project_id}`,
+            startMs,
+            stopMs: e.stop ? Date.parse(e.stop) : null,
+          })
+        }
+      }
+      const nextId = intHeader(res.headers.get('X-Next-ID'))
+      const nextRow = intHeader(res.headers.get('X-Next-Row-Number'))
+      if (nextId === undefined || nextRow === undefined) return entries
+      const nextTimestamp = intHeader(res.headers.get('X-Next-Timestamp'))
+      cursor = {
+        first_id: nextId,
+        first_row_number: nextRow,
+        ...(nextTimestamp === undefined ? {} : { first_timestamp: nextTimestamp }),
+      }
+    }
+  }
+
+  return {
+    get requests() {
+      return call.requests
+    },
+    async entries(fromMs, toMs) {
+      const entries: TimeEntry[] = []
+      for (const ws of workspaceIds) entries.push(...(await workspaceEntries(ws, fromMs, toMs)))
+      return { entries, readWorkspaces: [...workspaceIds], inaccessibleWorkspaces: [] }
+    },
+  }
+}
+
+function intHeader(value: string | null): number | undefined {
+  if (value === null || !/^\d+$/.test(value.trim())) return undefined
+  return Number(value.trim())
 }

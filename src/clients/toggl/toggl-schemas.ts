@@ -42,3 +42,24 @@ export const TogglMe = z.object({
     .nullish(),
 })
 export type TogglMe = z.output<typeof TogglMe>
+
+/**
+ * One row of the Reports API v3 detailed search (`POST /reports/api/v3/workspace/{workspace_id}/search/time_entries`,
+ * https://engineering.toggl.com/docs/reports/detailed_reports): ungrouped, each row holds one time entry.
+ */
+export const TogglReportRow = z.object({
+  user_id: z.number(),
+  project_id: z.number().nullish(),
+  description: z.string().nullish(),
+  tag_ids: z.array(z.number()).nullish(),
+  row_number: z.number().optional(),
+  time_entries: z.array(
+    z.object({
+      id: z.number(),
+      seconds: z.number(),
+      start: instant,
+      stop: instant.nullish(),
+    }),
+  ),
+})
+export const TogglReportRows = z.array(TogglReportRow)

@@ -1,0 +1,23 @@
+CREATE TABLE `history_imports` (
+	`user_id` integer PRIMARY KEY NOT NULL,
+	`since` text NOT NULL,
+	`until` text NOT NULL,
+	`next_date` text,
+	`days_total` integer NOT NULL,
+	`days_done` integer DEFAULT 0 NOT NULL,
+	`status` text NOT NULL,
+	`attributes` text NOT NULL,
+	`written` integer DEFAULT 0 NOT NULL,
+	`refused` integer DEFAULT 0 NOT NULL,
+	`error` text,
+	`requests` text DEFAULT '{}' NOT NULL,
+	`budget_hour` integer DEFAULT 0 NOT NULL,
+	`used` text DEFAULT '{}' NOT NULL,
+	`hours_used` integer DEFAULT 0 NOT NULL,
+	`resume_at` integer,
+	`lease_until` integer,
+	`lease_owner` text,
+	`started_at` integer NOT NULL,
+	`updated_at` integer NOT NULL,
+	FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE cascade
+);
