@@ -168,6 +168,8 @@ export function togglReportsReader(
           seen.add(e.id)
           entries.push({
             project: `toggl:${row.project_id}`,
+            description: row.description ?? null,
+            workspaceId,
             startMs,
             stopMs: e.stop ? Date.parse(e.stop) : null,
           })
