@@ -1,5 +1,6 @@
 /** The status page: syncing state and Sync now, problems in plain words, one compact chart per attribute, recent runs, repair or leave. */
 import { type ChartSeries, DayChart } from './day-chart.tsx'
+import { HistoryImportBlock, type HistoryImportView } from './history-import-page.tsx'
 import { CsrfField, Layout, type PageContext, Progress } from './layout.tsx'
 import { type PausedSource, PausedSources } from './paused-sources.tsx'
 
@@ -45,6 +46,8 @@ export interface StatusView {
   /** Minutes at the top of every chart (one scale for all). */
   scale: number
   canZeroOut: boolean
+  /** The latest history import, if any. */
+  history: HistoryImportView | null
   check: CheckView
   runs: RunRow[]
 }
@@ -154,6 +157,22 @@ export function StatusPage(props: { ctx: PageContext; view: StatusView }) {
               </details>
             )}
           </section>
+        )}
+        {view.history ? (
+          <HistoryImportBlock view={view.history} csrf={props.ctx.csrf} />
+        ) : (
+          view.canZeroOut && (
+            <section class="card">
+              <h2>Your history</h2>
+              <p>
+                <a class="button" href="/import-history">
+                  Import history…
+                </a>{' '}
+                fills Exist with the days before the last {view.charts[0]?.days.length ?? 14}, up to
+                5 years back.
+              </p>
+            </section>
+          )
         )}
         <section class="card danger-zone">
           <h2>Repair or leave</h2>

@@ -12,6 +12,7 @@ import type { AppEnv } from './app-env.ts'
 import { clientAddress, limitTokenTries, type PeerAddress } from './rate-limit.tsx'
 import { accountRoutes } from './routes/account-routes.tsx'
 import { authRoutes } from './routes/auth-routes.tsx'
+import { historyRoutes } from './routes/history-routes.tsx'
 import { mappingRoutes } from './routes/mapping-routes.tsx'
 import { sourceRoutes } from './routes/source-routes.tsx'
 import { statusRoutes } from './routes/status-routes.tsx'
@@ -202,6 +203,7 @@ export function createApp(deps: Deps, opts: AppOptions = {}): App {
   app.route('/', sourceRoutes())
   app.route('/', mappingRoutes())
   app.route('/', accountRoutes())
+  app.route('/', historyRoutes())
 
   app.notFound((c) =>
     render(

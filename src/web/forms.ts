@@ -85,3 +85,9 @@ export const MappingForm = z.record(z.string(), z.string()).transform((fields, c
 export const RepairDriftForm = z.object({
   repairDrift: z.enum(['on', 'off'], { error: 'Choose on or off' }),
 })
+
+/** The history import's first day, as the date input sends it. */
+export const HistoryImportForm = z.object({
+  confirm: z.literal('yes', { error: 'Confirm on the confirmation page first' }),
+  since: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'Choose a date' }),
+})

@@ -1,6 +1,7 @@
 /** What the status page shows, read from the database: runs in plain words, problems, next run, and the ledger as chart data. */
 import { Cron } from 'croner'
 import { type ChartSeries, sharedScale } from '../../views/day-chart.tsx'
+import type { HistoryImportView } from '../../views/history-import-page.tsx'
 import type { PausedSource } from '../../views/paused-sources.tsx'
 import type { CheckView, RunRow, StatusView } from '../../views/status-page.tsx'
 import { userStatus } from '../accounts/user-status.ts'
@@ -13,6 +14,7 @@ import { loadExistValues } from '../store/exist-values-store.ts'
 import { ledgerBetween } from '../store/ledger-store.ts'
 import type { RunView } from '../store/run-store.ts'
 import type { User } from '../store/user-store.ts'
+import { type HistoryStatus, importStatus } from '../sync/history-import.ts'
 import {
   count,
   dayDate,
@@ -168,6 +170,7 @@ export async function statusView(deps: Deps, user: User): Promise<StatusView> {
     check,
     scale: sharedScale(charts),
     canZeroOut: status.attributes.some((a) => a.status === 'owned' && mapped.includes(a.attribute)),
+    history: historyView(await importStatus(deps, user.id), user.timezone, now, label),
     runs,
   }
 }
@@ -237,5 +240,29 @@ function runRow(run: RunView, zone: string, now: number, label: (a: string) => s
     details,
     // Exact figures for the curious (and for bug reports), folded away.
     exact: `Run ${run.id}: ${update} absolute ${update === 1 ? 'update' : 'updates'}, ${increment} ${increment === 1 ? 'increment' : 'increments'}${summary.pending ? `, ${summary.pending} pending` : ''}${requests ? `; requests: ${requests}` : ''}.`,
+  }
+}
+
+/** The history import in words: progress, when it carries on, when it should be done. */
+function historyView(
+  s: HistoryStatus | null,
+  zone: string,
+  now: number,
+  label: (attribute: string) => string,
+): HistoryImportView | null {
+  if (!s) return null
+  return {
+    status: s.status,
+    range: `${longDate(s.since)} to ${longDate(s.until)}`,
+    attributes: s.attributes.map(label).join(', '),
+    daysDone: s.days_done,
+    daysTotal: s.days_total,
+    written: s.written,
+    refused: s.refused,
+    resume: s.resume_at
+      ? `This hour's share of the API quotas is spent; it carries on ${localTime(Date.parse(s.resume_at), zone, now)}.`
+      : null,
+    eta: s.eta ? `Expected to finish around ${localTime(Date.parse(s.eta), zone, now)}.` : null,
+    error: s.error ? plainError(s.error) : null,
   }
 }
