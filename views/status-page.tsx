@@ -104,6 +104,12 @@ export function StatusPage(props: { ctx: PageContext; view: StatusView }) {
               <dd>
                 {view.window.first} – {view.window.last}{' '}
                 <span class="muted">({view.timezone})</span>
+                {view.canZeroOut && !view.history && (
+                  <>
+                    {' '}
+                    · <a href="/import-history">Import history…</a>
+                  </>
+                )}
               </dd>
             </div>
           </dl>
@@ -158,22 +164,7 @@ export function StatusPage(props: { ctx: PageContext; view: StatusView }) {
             )}
           </section>
         )}
-        {view.history ? (
-          <HistoryImportBlock view={view.history} csrf={props.ctx.csrf} />
-        ) : (
-          view.canZeroOut && (
-            <section class="card">
-              <h2>Your history</h2>
-              <p>
-                <a class="button" href="/import-history">
-                  Import history…
-                </a>{' '}
-                fills Exist with the days before the last {view.charts[0]?.days.length ?? 14}, up to
-                5 years back.
-              </p>
-            </section>
-          )
-        )}
+        {view.history && <HistoryImportBlock view={view.history} csrf={props.ctx.csrf} />}
         <section class="card danger-zone">
           <h2>Repair or leave</h2>
           {view.canZeroOut && (

@@ -382,6 +382,31 @@ describe('web UI in Chromium', { timeout: 60_000 }, () => {
     await page.goForward()
   })
 
+  it('imports history after a confirmation naming the attributes and the days it replaces, shows progress, cancels', async () => {
+    await page.goto(`${oauth.url}/status`)
+    await page.getByRole('link', { name: 'Import history…' }).click()
+    await visit('09a-import-history')
+    await page.getByLabel('First day of the import').fill('2026-10-01')
+    await page.getByRole('button', { name: 'Continue…' }).click()
+    const steps = await page.locator('.warning').innerText()
+    expect(steps).toContain('Productive time, Watching TV')
+    expect(steps).toContain('37 days from Thu 1 Oct 2026 to Fri 6 Nov 2026')
+    expect(steps).toContain('The values Exist holds for those days are replaced')
+    await visit('09b-import-history-confirm')
+    await page.getByRole('button', { name: 'Start the import' }).click()
+    await page.waitForURL(`${oauth.url}/status`)
+    expect(await flash()).toContain('History import started: 31 days of 37 done so far')
+    const block = page.locator('section[data-history]')
+    expect(await block.innerText()).toContain('31 of 37 days done')
+    expect(await block.locator('progress').getAttribute('value')).toBe('31')
+    await visit('09c-status-history-import')
+    await expectBackTo('/import-history/confirm', 'Import your history?')
+    await page.goForward()
+    await page.getByRole('button', { name: 'Cancel the import' }).click()
+    await page.waitForURL(`${oauth.url}/status`)
+    expect(await flash()).toContain('History import cancelled after 31 days of 37')
+  })
+
   it('asks before disconnecting a source (and cancels)', async () => {
     await page.getByRole('link', { name: 'Sources', exact: true }).click()
     await page.getByRole('link', { name: 'Disconnect Toggl Track…' }).click()
@@ -523,6 +548,6 @@ describe('web UI in Chromium', { timeout: 60_000 }, () => {
 
   it('ran without script errors or CSP violations, and axe checked every page', () => {
     expect(problems).toEqual([])
-    expect(checked).toHaveLength(18)
+    expect(checked).toHaveLength(21)
   })
 })
