@@ -11,6 +11,7 @@ import {
 } from '../store/attribute-store.ts'
 import { atomically } from '../store/database.ts'
 import { deleteSourceProjects } from '../store/project-cache.ts'
+import { ruleRows, writeRules } from '../store/rule-store.ts'
 import {
   closeConnection,
   deleteConnection,
@@ -48,6 +49,10 @@ export async function disconnectSource(
   const kept = new Set(
     maps.filter((m) => !m.project.startsWith(`${source}:`)).map((m) => m.attribute),
   )
+  // Rules stay, except those about one of this source's projects (nothing left for them to match).
+  const rules = await ruleRows(db, userId)
+  const keptRules = rules.filter((r) => !(r.kind === 'project' && r.value.startsWith(`${source}:`)))
+  for (const r of keptRules) kept.add(r.attribute)
   const orphaned = (await attributeRows(db, userId))
     .map((a) => a.attribute)
     .filter((a) => !kept.has(a))
@@ -58,6 +63,7 @@ export async function disconnectSource(
       : deleteConnection(db, userId, source),
     deleteSourceProjects(db, userId, source),
     deleteSourceMappings(db, userId, source),
+    ...(keptRules.length < rules.length ? writeRules(db, userId, keptRules) : []),
     ...forgetAttributes(db, userId, orphaned),
   ])
   deps.log.info('source_disconnected', { user: userId, source, automatic: Boolean(opts.reason) })

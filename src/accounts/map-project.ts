@@ -8,6 +8,7 @@ import { localWindow } from '../core/local-window.ts'
 import { DURATION, isTemplate, TEMPLATES } from '../core/templates.ts'
 import type { Deps } from '../deps.ts'
 import {
+  type AttributeRow,
   attributeRows,
   deleteMapping,
   forgetAttributes,
@@ -17,7 +18,8 @@ import {
 import { atomically, type Statement } from '../store/database.ts'
 import { markPending } from '../store/ledger-store.ts'
 import { findProject } from '../store/project-cache.ts'
-import { getUser } from '../store/user-store.ts'
+import { ruleRows } from '../store/rule-store.ts'
+import { getUser, type User } from '../store/user-store.ts'
 import { existFor } from './exist-session.ts'
 import { releaseAttributes } from './release-attributes.ts'
 
@@ -33,7 +35,7 @@ export interface MapResult {
   problems: string[]
 }
 
-const ATTRIBUTE_NAME = /^[a-z0-9_]{1,100}$/
+export const ATTRIBUTE_NAME = /^[a-z0-9_]{1,100}$/
 
 export async function mapProject(
   deps: Deps,
@@ -65,6 +67,8 @@ export async function mapProject(
   const previous = current?.attribute ?? null
   const rows = await attributeRows(db, userId)
   const stillUsed = new Set(maps.filter((m) => m.project !== project).map((m) => m.attribute))
+  // A rule feeding the attribute keeps it synced after its last project mapping goes.
+  for (const r of await ruleRows(db, userId)) stillUsed.add(r.attribute)
   if (attribute) stillUsed.add(attribute)
   const orphaned = previous && !stillUsed.has(previous) ? [previous] : []
 
@@ -73,23 +77,9 @@ export async function mapProject(
   let label = attribute ?? ''
   const statements: Statement[] = []
   if (attribute) {
-    const row = rows.find((r) => r.attribute === attribute)
-    if (row?.status !== 'owned') {
-      ;({ tookOverFrom, label } = await acquire(exist, attribute))
-      // Exist may already hold values for these days (another service's, or ours from an earlier
-      // mapping): pending rows make the next run set absolute totals instead of adding to them.
-      const { dates } = localWindow(deps.now(), user.timezone, deps.config.syncDays)
-      const settle = dates.map((date) => ({
-        op: 'update' as const,
-        attribute,
-        date,
-        value: 0,
-        target: 0,
-      }))
-      statements.push(...markPending(db, userId, settle, deps.now()))
-    } else {
-      label = row.label
-    }
+    const taken = await takeAttribute(deps, user, exist, attribute, rows)
+    ;({ tookOverFrom, label } = taken)
+    statements.push(...taken.statements)
     statements.push(...mapStatements(db, userId, project, attribute, label, deps.now()))
   } else if (current) {
     statements.push(deleteMapping(db, userId, project))
@@ -107,6 +97,37 @@ export async function mapProject(
     released: orphaned,
     problems,
   }
+}
+
+/**
+ * Makes sure we own an attribute before something feeds it: acquires it unless owned, and then
+ * marks every window day pending — Exist may already hold values for these days (another service's,
+ * or ours from an earlier mapping), so the next run sets absolute totals instead of adding to them.
+ */
+export async function takeAttribute(
+  deps: Deps,
+  user: User,
+  exist: ExistClient,
+  attribute: string,
+  rows: readonly AttributeRow[],
+): Promise<{ tookOverFrom: string | null; label: string; statements: Statement[] }> {
+  const row = rows.find((r) => r.attribute === attribute)
+  if (row?.status === 'owned') return { tookOverFrom: null, label: row.label, statements: [] }
+  const { tookOverFrom, label } = await acquire(exist, attribute)
+  return { tookOverFrom, label, statements: settleStatements(deps, user, attribute) }
+}
+
+/** Every window day of a newly owned attribute pending at 0: the next run sends absolute totals. */
+export function settleStatements(deps: Deps, user: User, attribute: string): Statement[] {
+  const { dates } = localWindow(deps.now(), user.timezone, deps.config.syncDays)
+  const settle = dates.map((date) => ({
+    op: 'update' as const,
+    attribute,
+    date,
+    value: 0,
+    target: 0,
+  }))
+  return markPending(deps.db, user.id, settle, deps.now())
 }
 
 /** Acquires with the template when there is one (it creates the attribute if the user lacks it). */

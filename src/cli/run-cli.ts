@@ -3,10 +3,12 @@ import { type ParseArgsConfig, parseArgs } from 'node:util'
 import { connectUser } from '../accounts/connect-user.ts'
 import { disconnectSource, disconnectUser } from '../accounts/disconnect.ts'
 import { mapProject } from '../accounts/map-project.ts'
+import { addRule, listRules, moveRule, removeRule } from '../accounts/mapping-rules.ts'
 import { listProjects, refreshProjects } from '../accounts/project-list.ts'
 import { purgeAll, statusOf } from '../accounts/user-status.ts'
 import { ApiError } from '../clients/api-client.ts'
 import { InputError } from '../core/input-error.ts'
+import { parseMatch } from '../core/rules.ts'
 import type { Source } from '../core/source-types.ts'
 import type { Deps } from '../deps.ts'
 import { ConfigError } from '../shared/env.ts'
@@ -141,6 +143,52 @@ const COMMANDS: Record<string, Command> = {
       return { json: { ...result, cleared }, text: text.mapped(result, cleared) }
     },
   },
+  rules: {
+    summary: 'the ordered mapping rules (first match wins; project mappings come after the rules)',
+    usage: 'rules --user ID',
+    options: user,
+    async run(deps, f) {
+      const list = await listRules(deps, userId(f))
+      return { json: list, text: text.rules(list) }
+    },
+  },
+  'rule add': {
+    summary:
+      'add a rule: project:toggl:123, tag:NAME, client:NAME, workspace:NAME|ID or description:TEXT',
+    usage: 'rule add --user ID --match tag:reading --attribute reading_min [--position N]',
+    options: { ...user, match: str, attribute: str, position: str },
+    async run(deps, f) {
+      const id = userId(f)
+      const match = parseMatch(required(f, 'match'))
+      const attribute = required(f, 'attribute').trim()
+      const position = f.position === undefined ? undefined : wholeNumber(f, 'position')
+      const result = await addRule(deps, id, { ...match, attribute }, position)
+      return { json: result, text: text.ruleChange(result) }
+    },
+  },
+  'rule move': {
+    summary: 'move the rule at one position to another',
+    usage: 'rule move --user ID --position N --to M',
+    options: { ...user, position: str, to: str },
+    async run(deps, f) {
+      const result = await moveRule(
+        deps,
+        userId(f),
+        wholeNumber(f, 'position'),
+        wholeNumber(f, 'to'),
+      )
+      return { json: result, text: text.ruleChange(result) }
+    },
+  },
+  'rule remove': {
+    summary: 'remove the rule at a position (see `rules`)',
+    usage: 'rule remove --user ID --position N',
+    options: { ...user, position: str },
+    async run(deps, f) {
+      const result = await removeRule(deps, userId(f), wholeNumber(f, 'position'))
+      return { json: result, text: text.ruleChange(result) }
+    },
+  },
   sync: {
     summary: 'one run now, for one user or all',
     usage: 'sync [--user ID]',
@@ -256,7 +304,9 @@ const COMMANDS: Record<string, Command> = {
 class UsageError extends Error {}
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
-  const [name, ...rest] = argv
+  let [name, ...rest] = argv
+  // `rule add|move|remove`: the sub-command is part of the command's name.
+  if (name === 'rule' && rest[0] && !rest[0].startsWith('-')) name = `rule ${rest.shift()}`
   if (!name || name === 'help' || name === '--help' || name === '-h') {
     io.out(help())
     return name ? 0 : 2
@@ -331,6 +381,13 @@ function required(f: Flags, name: string): string {
   const v = f[name]
   if (typeof v !== 'string' || v.trim() === '') throw new UsageError(`--${name} is required`)
   return v
+}
+
+function wholeNumber(f: Flags, name: string): number {
+  const raw = required(f, name).trim()
+  if (!/^[1-9]\d{0,5}$/.test(raw))
+    throw new UsageError(`--${name} must be a whole number from 1 (got "${raw}")`)
+  return Number(raw)
 }
 
 function userId(f: Flags): number {

@@ -1,8 +1,10 @@
 /** Human-readable renderings of CLI results (the --json shapes are the interface; these are for people). */
+
 import { DateTime } from 'luxon'
 import type { ConnectResult } from '../accounts/connect-user.ts'
 import type { DisconnectResult } from '../accounts/disconnect.ts'
 import type { MapResult } from '../accounts/map-project.ts'
+import type { RuleChange, RuleView } from '../accounts/mapping-rules.ts'
 import type { ProjectView } from '../accounts/project-list.ts'
 import type { UserStatus } from '../accounts/user-status.ts'
 import { SERVICE_LABEL } from '../clients/api-client.ts'
@@ -172,5 +174,24 @@ export function historyImport(s: HistoryStatus | null): string {
     lines.push(`Carries on at ${s.resume_at} (this hour's share of the API quotas is spent).`)
   if (s.eta) lines.push(`Expected to finish around ${s.eta}.`)
   if (s.error) lines.push(`Last problem: ${s.error}`)
+  return lines.join('\n')
+}
+
+export function rules(list: RuleView[]): string {
+  if (list.length === 0) return 'No rules or project mappings yet (rule add, or map).'
+  return list
+    .map(
+      (r) =>
+        `${r.position}. ${r.match} → ${r.attribute}${r.from === 'mapping' ? ' (project mapping)' : ''}`,
+    )
+    .join('\n')
+}
+
+export function ruleChange(r: RuleChange): string {
+  const lines = [rules(r.rules)]
+  if (r.took_over_from) lines.push(`Took the attribute over from ${r.took_over_from}.`)
+  if (r.released.length)
+    lines.push(`Released (nothing feeds them any more): ${r.released.join(', ')}`)
+  for (const p of r.problems) lines.push(`Problem: ${p}`)
   return lines.join('\n')
 }

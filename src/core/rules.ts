@@ -120,3 +120,36 @@ export function evaluationOrder(
 export function ruleAttributes(rules: readonly Rule[]): string[] {
   return [...new Set(rules.map((r) => r.attribute))].sort()
 }
+
+/**
+ * Adds what entries don't carry themselves: the client (from the entry's project) and the
+ * workspace name (from any cached project of that workspace). Entries are copied, not changed.
+ */
+export function addProjectFacts<T extends EntryFacts>(
+  entries: readonly T[],
+  projects: readonly {
+    project: string
+    clientName: string | null
+    workspaceId: string
+    workspaceName: string
+  }[],
+): T[] {
+  const byProject = new Map(projects.map((p) => [p.project, p]))
+  const workspaceNames = new Map(projects.map((p) => [p.workspaceId, p.workspaceName]))
+  return entries.map((e) => {
+    const p = e.project === null ? undefined : byProject.get(e.project)
+    const workspaceId = e.workspaceId ?? p?.workspaceId ?? null
+    return {
+      ...e,
+      client: e.client ?? p?.clientName ?? null,
+      workspaceId,
+      workspaceName:
+        e.workspaceName ??
+        (workspaceId === null ? null : (workspaceNames.get(workspaceId) ?? null)),
+    }
+  })
+}
+
+/** Whether a rule list needs the cached projects' client and workspace names. */
+export const needsProjectFacts = (rules: readonly Rule[]) =>
+  rules.some((r) => r.kind === 'client' || r.kind === 'workspace')

@@ -43,8 +43,11 @@ export interface EntriesRead {
 
 export interface SourceReader {
   readonly source: Source
-  /** Validates the credential and lists the account's projects. */
-  account(): Promise<SourceAccount>
+  /**
+   * Validates the credential and lists the account's projects; `tags` also reads the tag names
+   * when entries carry only tag ids (Clockify), otherwise the cached ones are kept.
+   */
+  account(opts?: { tags?: boolean }): Promise<SourceAccount>
   /** Entries that may overlap [fromMs, toMs). */
   entries(fromMs: number, toMs: number): Promise<EntriesRead>
   /** Requests made so far (for run summaries and the quota budget). */

@@ -38,12 +38,25 @@ export function mapStatements(
   label: string,
   now: number,
 ): Statement[] {
-  const updatedAt = new Date(now)
   return [
     db
       .insert(mappings)
       .values({ userId, project, attribute })
       .onConflictDoUpdate({ target: [mappings.userId, mappings.project], set: { attribute } }),
+    ...ownStatements(db, userId, attribute, label, now),
+  ]
+}
+
+/** Records an attribute we now own (acquiring happened before), whatever feeds it. */
+export function ownStatements(
+  db: Db,
+  userId: number,
+  attribute: string,
+  label: string,
+  now: number,
+): Statement[] {
+  const updatedAt = new Date(now)
+  return [
     db
       .insert(attributes)
       .values({ userId, attribute, label, status: 'owned', error: null, updatedAt })

@@ -1,16 +1,27 @@
 /** What a run reads from the database once it holds the lease, in one round trip: sources, mappings, attributes, ledger, run count. */
 import { and, desc, eq, type Placeholder, sql } from 'drizzle-orm'
 import type { LedgerRow } from '../core/plan-writes.ts'
+import type { Rule } from '../core/rules.ts'
 import type { AttributeRow } from './attribute-store.ts'
 import { type Db, readTogether } from './database.ts'
 import { KEEP_RUNS, PRUNE_SLACK } from './run-store.ts'
-import { attributes, mappings, projects, runs, sourceConnections, userData } from './schema.ts'
+import {
+  attributes,
+  mappings,
+  projects,
+  rules,
+  runs,
+  sourceConnections,
+  userData,
+} from './schema.ts'
 import type { SourceConnection } from './user-store.ts'
 
 export interface RunInputs {
   /** Every source of the user: connected, paused, or closed after a pause ran out. */
   sources: SourceConnection[]
   mappings: { project: string; attribute: string }[]
+  /** The user's ordered rules (evaluated before the project mappings). */
+  rules: Rule[]
   attributes: AttributeRow[]
   /** The cached projects that are mapped, with their workspaces (Clockify reads only those). */
   mappedProjects: MappedProject[]
@@ -41,6 +52,11 @@ function queries(db: Db, user: number | Placeholder<'user'>) {
       .from(mappings)
       .where(eq(mappings.userId, user)),
     db.select().from(attributes).where(eq(attributes.userId, user)),
+    db
+      .select({ kind: rules.kind, value: rules.value, attribute: rules.attribute })
+      .from(rules)
+      .where(eq(rules.userId, user))
+      .orderBy(rules.position, rules.id),
     db
       .select({
         project: projects.project,
@@ -76,7 +92,7 @@ function queries(db: Db, user: number | Placeholder<'user'>) {
 type Rows = Awaited<ReturnType<typeof readTogether<ReturnType<typeof queries>>>>
 
 /**
- * On better-sqlite3 the six reads are built and prepared once per database: building drizzle
+ * On better-sqlite3 the seven reads are built and prepared once per database: building drizzle
  * queries was a fifth of a steady run's CPU (`npm run bench -- --profile steady`). D1 batches
  * take query builders, so there they are built per run.
  */
@@ -95,12 +111,13 @@ function readPrepared(db: Db, userId: number): Rows {
 
 export async function loadRunInputs(db: Db, userId: number): Promise<RunInputs> {
   const batches = typeof (db as { batch?: unknown }).batch === 'function'
-  const [sources, maps, attrs, mapped, ledger, overflow] = batches
+  const [sources, maps, attrs, ruleList, mapped, ledger, overflow] = batches
     ? await readTogether(db, queries(db, userId))
     : readPrepared(db, userId)
   return {
     sources,
     mappings: maps,
+    rules: ruleList,
     attributes: attrs,
     mappedProjects: mapped,
     ledger,

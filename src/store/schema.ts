@@ -1,6 +1,7 @@
 /** The tables, shared by SQLite on Node and D1 on Workers; drizzle-kit writes the migrations in drizzle/ from this file. */
 import { sql } from 'drizzle-orm'
 import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+import { RULE_KINDS } from '../core/rules.ts'
 import { SOURCES } from '../core/source-types.ts'
 
 const timestamp = (name: string) => integer(name, { mode: 'timestamp_ms' })
@@ -109,6 +110,26 @@ export const mappings = sqliteTable(
     primaryKey({ columns: [t.userId, t.project] }),
     index('mappings_attribute').on(t.userId, t.attribute),
   ],
+)
+
+/**
+ * Ordered mapping rules (by project, tag, client, workspace or description): evaluated before the
+ * project mappings above, first match wins. `position` is 1-based and dense per user.
+ */
+export const rules = sqliteTable(
+  'rules',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    position: integer('position').notNull(),
+    kind: text('kind', { enum: RULE_KINDS }).notNull(),
+    value: text('value').notNull(),
+    attribute: text('attribute').notNull(),
+    createdAt: timestamp('created_at').notNull().default(now),
+  },
+  (t) => [index('rules_user').on(t.userId, t.position)],
 )
 
 /** Exist attributes we acquired for a user; `refused` when another service took the attribute. */

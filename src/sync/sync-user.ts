@@ -4,8 +4,10 @@ import { disconnectSource } from '../accounts/disconnect.ts'
 import { existFor, RefreshRefused, refreshExistToken } from '../accounts/exist-session.ts'
 import { UnreadableCredential } from '../accounts/open-secret.ts'
 import {
+  type Hold,
   type HoldCause,
   heldAttributes,
+  holdText,
   PAUSE_LIMIT_MS,
   pauseExpired,
   pauseReason,
@@ -22,12 +24,19 @@ import {
   overFetchStart,
 } from '../core/local-window.ts'
 import { planWrites, type Write } from '../core/plan-writes.ts'
+import {
+  addProjectFacts,
+  evaluationOrder,
+  needsProjectFacts,
+  type Rule,
+  ruleAttributes,
+} from '../core/rules.ts'
 import type { SourceReader } from '../core/source-types.ts'
 import type { Deps } from '../deps.ts'
 import { markAttributesRefused } from '../store/attribute-store.ts'
 import { atomically, type Statement } from '../store/database.ts'
 import { markPending, purgeLedger, recordOutcome } from '../store/ledger-store.ts'
-import { markWorkspaces, replaceProjects } from '../store/project-cache.ts'
+import { cachedProjects, markWorkspaces, replaceProjects } from '../store/project-cache.ts'
 import { loadRunInputs, type MappedProject, type RunInputs } from '../store/run-inputs.ts'
 import {
   emptySummary,
@@ -207,24 +216,31 @@ async function runSync(deps: Deps, ctx: RunContext): Promise<ClosingReport> {
   const { db } = deps
   const { user, exist, summary } = ctx
   const window = await ctx.window()
-  const { entries, disconnected, held } = await pullEntries(deps, ctx, window)
+  const pulled = await pullEntries(deps, ctx, window)
+  const { disconnected, held } = pulled
   // A source paused for too long was disconnected: its mappings and their ledger rows are gone.
   if (disconnected) ctx.inputs = await loadRunInputs(db, user.id)
   const { inputs } = ctx
   const maps = inputs.mappings
-  const attributeOf = new Map(maps.map((m) => [m.project, m.attribute]))
+  // One ordered list: the user's rules, then the project mappings; the first match wins.
+  const order = evaluationOrder(inputs.rules, maps)
+  const entries = needsProjectFacts(order)
+    ? addProjectFacts(pulled.entries, await cachedProjects(db, user.id))
+    : pulled.entries
   const rows = inputs.attributes
   let owned = rows.filter((a) => a.status === 'owned').map((a) => a.attribute)
   // Attributes fed by a paused source or an inaccessible workspace keep what Exist holds: they
   // are neither zeroed nor recomputed from the other sources alone (nor checked and repaired),
-  // and their ledger stays as is.
-  const holds = heldAttributes(maps, held)
-  if (holds.length) summary.held = holds.map((h) => h.attribute)
-  const mapped = [...new Set(attributeOf.values())]
-    .filter((a) => !holds.some((h) => h.attribute === a))
-    .sort()
+  // and their ledger stays as is. A rule that is not about one project may match entries of
+  // any source, so its attribute is held whenever some source or workspace could not be read.
+  const holds = [
+    ...heldAttributes(maps, held),
+    ...ruleHolds(inputs.rules, held, pulled.heldSources),
+  ]
+  if (holds.length) summary.held = [...new Set(holds.map((h) => h.attribute))].sort()
+  const mapped = ruleAttributes(order).filter((a) => !holds.some((h) => h.attribute === a))
 
-  const targets = bucketMinutes(entries, attributeOf, window, deps.now())
+  const targets = bucketMinutes(entries, order, window, deps.now())
   const [first, last] = [window.dates[0]!, window.dates.at(-1)!]
   let ledger = inputs.ledger.filter((r) => r.date >= first && r.date <= last)
   // Once a day the schedule reads Exist back: drift, ownership that came back or went, auto-repair.
@@ -286,13 +302,28 @@ async function pullEntries(
   deps: Deps,
   ctx: RunContext,
   window: LocalWindow,
-): Promise<{ entries: TimeEntry[]; disconnected: boolean; held: Map<string, HoldCause> }> {
+): Promise<{
+  entries: TimeEntry[]
+  disconnected: boolean
+  held: Map<string, HoldCause>
+  heldSources: Map<string, HoldCause>
+}> {
   const { user, summary, inputs } = ctx
   const entries: TimeEntry[] = []
   const held = new Map<string, HoldCause>()
+  // Sources (or one of their workspaces) that could not be read: rules matching anything are held.
+  const heldSources = new Map<string, HoldCause>()
   let disconnected = false
+  const projectRules = inputs.rules
+    .filter((r) => r.kind === 'project')
+    .map((r) => ({ project: r.value, attribute: r.attribute }))
   const mappedOf = (source: string) =>
-    inputs.mappings.filter((m) => m.project.startsWith(`${source}:`)).map((m) => m.project)
+    [...inputs.mappings, ...projectRules]
+      .filter((m) => m.project.startsWith(`${source}:`))
+      .map((m) => m.project)
+  // Which sources the rules read: all of them for a rule not about one project.
+  const anyEntryRule = inputs.rules.some((r) => r.kind !== 'project')
+  const hasTagRule = inputs.rules.some((r) => r.kind === 'tag')
   for (const conn of inputs.sources) {
     if (!conn.connected) {
       if (!conn.pausedAt) continue
@@ -305,6 +336,7 @@ async function pullEntries(
       } else {
         for (const project of mappedOf(conn.source))
           held.set(project, { kind: 'paused', source: conn.source })
+        heldSources.set(conn.source, { kind: 'paused', source: conn.source })
       }
       continue
     }
@@ -316,13 +348,24 @@ async function pullEntries(
           .filter((m) => m.project.startsWith(`${conn.source}:`))
           .map((m) => m.project),
       )
+      // Rules beyond plain project mappings read every workspace of every source.
+      const ruled =
+        anyEntryRule || projectRules.some((m) => m.project.startsWith(`${conn.source}:`))
+      // Tag rules on a source whose entries carry tag ids only need its (cached) tag names.
+      const needTags = hasTagRule && conn.source === 'clockify' && !cachedTags(conn.meta)
       // The mapped projects' workspaces as cached, or as just read when the daily refresh ran.
       let projects: MappedProject[] = inputs.mappedProjects
-      if (!conn.projectsRefreshedAt || deps.now() - conn.projectsRefreshedAt.getTime() >= DAY_MS) {
+      let current = conn
+      if (
+        needTags ||
+        !conn.projectsRefreshedAt ||
+        deps.now() - conn.projectsRefreshedAt.getTime() >= DAY_MS
+      ) {
         const refresher = await readerFor(deps, conn)
         readers.push(refresher)
-        const account = await refresher.account()
+        const account = await refresher.account({ tags: hasTagRule })
         await atomically(deps.db, replaceProjects(deps.db, user.id, account, deps.now()))
+        current = { ...conn, meta: JSON.stringify(account.meta ?? null) }
         // replaceProjects keeps the mapped projects of a workspace that refused us or left the
         // list: they are read again (and held while refused), alongside the fresh list.
         const ws = account.workspaces
@@ -335,15 +378,17 @@ async function pullEntries(
           : []
         projects = [...account.projects.map((p) => ({ ...p, inaccessible: false })), ...kept]
       }
-      if (mapped.size > 0) {
+      if (mapped.size > 0 || ruled) {
         const cached = projects.filter((p) => mapped.has(p.project))
-        const workspaceIds = [...new Set(cached.map((p) => p.workspaceId))]
-        const reader = await readerFor(deps, conn, workspaceIds)
+        const workspaceIds = ruled ? undefined : [...new Set(cached.map((p) => p.workspaceId))]
+        const reader = await readerFor(deps, current, workspaceIds)
         readers.push(reader)
         // Over-fetch a day before the window (sources filter by start) and up to a day ahead.
         const read = await reader.entries(overFetchStart(window), deps.now() + DAY_MS)
-        summary.read[conn.source] = read.entries.length
-        entries.push(...read.entries)
+        // Entries without a project can only count through a rule that is not about a project.
+        const kept = anyEntryRule ? read.entries : read.entries.filter((e) => e.project !== null)
+        summary.read[conn.source] = kept.length
+        entries.push(...kept)
         const refused = new Set(read.inaccessibleWorkspaces)
         if (refused.size > 0 || cached.some((p) => p.inaccessible)) {
           await atomically(
@@ -360,6 +405,7 @@ async function pullEntries(
           })
         }
         for (const ws of refused) {
+          heldSources.set(conn.source, { kind: 'inaccessible', source: conn.source, workspace: ws })
           const name = cached.find((p) => p.workspaceId === ws)?.workspaceName ?? ws
           summary.notes.push(
             `${SERVICE_LABEL[conn.source]} refused access to workspace "${name}" (HTTP 403); it was skipped`,
@@ -377,6 +423,7 @@ async function pullEntries(
         summary.notes.push(`${SERVICE_LABEL[conn.source]} was paused: ${reason}`)
         for (const project of mappedOf(conn.source))
           held.set(project, { kind: 'paused', source: conn.source })
+        heldSources.set(conn.source, { kind: 'paused', source: conn.source })
         continue
       }
       throw error
@@ -385,7 +432,42 @@ async function pullEntries(
       if (used) summary.requests[conn.source] = (summary.requests[conn.source] ?? 0) + used
     }
   }
-  return { entries, disconnected, held }
+  return { entries, disconnected, held, heldSources }
+}
+
+/** Whether a Clockify connection's cached metadata already holds its tag names. */
+function cachedTags(meta: string | null): boolean {
+  if (!meta) return false
+  try {
+    return typeof (JSON.parse(meta) as { tags?: unknown }).tags === 'object'
+  } catch {
+    return false
+  }
+}
+
+/**
+ * Holds for the user's rules: a project rule as its project is held; any other rule (it may match
+ * entries of every source) whenever a source or one of its workspaces could not be read.
+ */
+function ruleHolds(
+  rules: readonly Rule[],
+  held: ReadonlyMap<string, HoldCause>,
+  heldSources: ReadonlyMap<string, HoldCause>,
+): Hold[] {
+  const out: Hold[] = []
+  for (const r of rules) {
+    if (r.kind === 'project') {
+      const source = r.value.slice(0, r.value.indexOf(':'))
+      const cause = held.get(r.value) ?? heldSources.get(source)
+      if (cause)
+        out.push({ attribute: r.attribute, projects: [r.value], because: [holdText(cause)] })
+      continue
+    }
+    const causes = [...heldSources.values()]
+    if (causes.length)
+      out.push({ attribute: r.attribute, projects: [], because: causes.map(holdText) })
+  }
+  return out
 }
 
 /** Another service took the attribute: stop writing to it (no tug of war) until the user maps it again. */

@@ -7,6 +7,7 @@ import type { Deps } from '../deps.ts'
 import { attributeRows, mappingRows } from '../store/attribute-store.ts'
 import { atomically } from '../store/database.ts'
 import { clearLedger, markPending, recordOutcome } from '../store/ledger-store.ts'
+import { ruleRows } from '../store/rule-store.ts'
 import type { RunReport, Trigger } from '../store/run-store.ts'
 import { syncUser } from './sync-user.ts'
 
@@ -24,6 +25,7 @@ export async function zeroOut(
     const { db } = deps
     const window = await ctx.window()
     const mapped = new Set((await mappingRows(db, userId)).map((m) => m.attribute))
+    for (const r of await ruleRows(db, userId)) mapped.add(r.attribute)
     // Attributes fed by a paused source keep what Exist holds (the sync could not re-send them).
     const holds = await currentHolds(db, userId)
     for (const h of holds)

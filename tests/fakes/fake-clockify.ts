@@ -24,6 +24,7 @@ export interface FakeClockifyEntry {
   /** epoch ms; null while running */
   end: number | null
   description: string
+  tagIds: string[]
 }
 
 export interface FakeClockifyUser {
@@ -36,6 +37,8 @@ export interface FakeClockifyUser {
   workspaces: { id: string; name: string }[]
   projects: FakeClockifyProject[]
   entries: FakeClockifyEntry[]
+  /** Workspace tags; entries refer to them by id. */
+  tags: { id: string; name: string; workspaceId: string }[]
   revoked: boolean
 }
 
@@ -100,6 +103,7 @@ export class FakeClockify {
       workspaces: [],
       projects: [],
       entries: [],
+      tags: [],
       revoked: false,
     }
     this.users.push(user)
@@ -143,9 +147,13 @@ export class FakeClockify {
       end: string | number | null
       type?: FakeClockifyEntry['type']
       workspaceId?: string
+      description?: string
+      /** Tag names: created in the entry's workspace when new. */
+      tags?: string[]
     },
   ): FakeClockifyEntry {
     const project = user.projects.find((p) => p.id === e.projectId)
+    const workspaceId = e.workspaceId ?? project?.workspaceId ?? user.workspaces[0]!.id
     const entry: FakeClockifyEntry = {
       id: objectId(),
       workspaceId: e.workspaceId ?? project?.workspaceId ?? user.workspaces[0]!.id,
@@ -153,10 +161,21 @@ export class FakeClockify {
       type: e.type ?? 'REGULAR',
       start: typeof e.start === 'number' ? e.start : Date.parse(e.start),
       end: e.end === null ? null : typeof e.end === 'number' ? e.end : Date.parse(e.end),
-      description: '',
+      description: e.description ?? '',
+      tagIds: (e.tags ?? []).map((name) => this.tagId(user, workspaceId, name)),
     }
     user.entries.push(entry)
     return entry
+  }
+
+  /** The id of a workspace tag, created when new. */
+  tagId(user: FakeClockifyUser, workspaceId: string, name: string): string {
+    let tag = user.tags.find((t) => t.workspaceId === workspaceId && t.name === name)
+    if (!tag) {
+      tag = { id: objectId(), name, workspaceId }
+      user.tags.push(tag)
+    }
+    return tag.id
   }
 
   editEntry(
@@ -313,6 +332,22 @@ export class FakeClockify {
       }))
     })
 
+    // GET /workspaces/{workspaceId}/tags (docs.clockify.me "Find tags on workspace"): paginated.
+    app.get('/api/v1/workspaces/:ws/tags', (c) => {
+      const paging = page(c.req.query())
+      if ('error' in paging) return c.json({ message: paging.error, code: 501 }, 400)
+      const list = c
+        .get('user')
+        .tags.filter((t) => t.workspaceId === c.req.param('ws'))
+        .sort((a, b) => a.name.localeCompare(b.name))
+      return paged(c, list, paging, (t) => ({
+        id: t.id,
+        name: t.name,
+        workspaceId: t.workspaceId,
+        archived: false,
+      }))
+    })
+
     app.get('/api/v1/workspaces/:ws/user/:uid/time-entries', (c) => {
       const user = c.get('user')
       if (c.req.param('uid') !== user.id)
@@ -362,7 +397,8 @@ export class FakeClockify {
         }
         // Documented: with hydrated=true, `projectId`, `taskId` and `tagIds` become the `project`,
         // `task` and `tags` objects (and a `user` object is added).
-        if (!hydrated) return { ...common, projectId: e.projectId, taskId: null, tagIds: null }
+        const tagIds = e.tagIds.length ? [...e.tagIds] : null
+        if (!hydrated) return { ...common, projectId: e.projectId, taskId: null, tagIds }
         return {
           ...common,
           project: project
@@ -376,7 +412,10 @@ export class FakeClockify {
               }
             : null,
           task: null,
-          tags: [],
+          tags: e.tagIds.map((id) => {
+            const tag = user.tags.find((t) => t.id === id)!
+            return { id, name: tag.name, workspaceId: tag.workspaceId, archived: false }
+          }),
           user: { id: user.id, name: user.name, email: user.email },
         }
       })

@@ -54,6 +54,7 @@ export interface FakeTogglEntry {
   /** epoch ms; null while running */
   stop: number | null
   description: string
+  tags: string[]
   at: number
   serverDeletedAt: number | null
 }
@@ -207,7 +208,14 @@ export class FakeToggl {
 
   addEntry(
     user: FakeTogglUser,
-    e: { projectId: number | null; start: TimeInput; stop: TimeInput | null; description?: string },
+    e: {
+      projectId: number | null
+      start: TimeInput
+      stop: TimeInput | null
+      description?: string
+      tags?: string[]
+      workspaceId?: number
+    },
   ): FakeTogglEntry {
     const project = e.projectId === null ? undefined : this.project(user, e.projectId)
     const start = toMs(e.start)
@@ -215,11 +223,12 @@ export class FakeToggl {
     if (stop !== null && stop < start) throw new Error('FakeToggl: entry stops before it starts')
     const entry: FakeTogglEntry = {
       id: this.nextEntryId++,
-      workspaceId: project?.workspaceId ?? user.defaultWorkspaceId,
+      workspaceId: project?.workspaceId ?? e.workspaceId ?? user.defaultWorkspaceId,
       projectId: e.projectId,
       start,
       stop,
       description: e.description ?? '',
+      tags: e.tags ?? [],
       at: this.now(),
       serverDeletedAt: null,
     }
@@ -235,6 +244,7 @@ export class FakeToggl {
       start?: TimeInput
       stop?: TimeInput | null
       description?: string
+      tags?: string[]
     },
   ): FakeTogglEntry {
     const entry = this.entry(user, id)
@@ -246,6 +256,7 @@ export class FakeToggl {
     if (patch.start !== undefined) entry.start = toMs(patch.start)
     if (patch.stop !== undefined) entry.stop = patch.stop === null ? null : toMs(patch.stop)
     if (patch.description !== undefined) entry.description = patch.description
+    if (patch.tags !== undefined) entry.tags = patch.tags
     entry.at = this.now()
     return entry
   }
@@ -732,8 +743,9 @@ export class FakeToggl {
       // Running entries report -(start epoch seconds), as recorded from the live API.
       duration: e.stop === null ? -startSec : Math.floor(e.stop / 1000) - startSec,
       description: e.description,
-      tags: [],
-      tag_ids: [],
+      tags: [...e.tags],
+      // Stable made-up ids per name: nothing in Timebridge reads them (names come with the entry).
+      tag_ids: e.tags.map((t) => [...t].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) % 1e7, 7)),
       duronly: true,
       at: new Date(e.at).toISOString(),
       server_deleted_at: e.serverDeletedAt === null ? null : togglTime(e.serverDeletedAt),

@@ -11,6 +11,7 @@ import { ApiError, createApiClient, type HttpDeps } from '../api-client.ts'
 import {
   ClockifyMeta,
   ClockifyProjects,
+  ClockifyTags,
   ClockifyTimeEntries,
   ClockifyUser,
   ClockifyWorkspaces,
@@ -90,7 +91,12 @@ export function clockifyReader(
     get requests() {
       return get.requests
     },
-    async account(): Promise<SourceAccount> {
+    async account(opts = {}): Promise<SourceAccount> {
+      const previous = ClockifyMeta.safeParse(cached.meta)
+      let tags: Record<string, string> | undefined = previous.success
+        ? previous.data.tags
+        : undefined
+      if (opts.tags) tags = {}
       const user = (await get({ path: '/user', schema: ClockifyUser })).data
       // One workspace listed twice must not cost its project requests twice (30 an hour on Free).
       const listed = (await get({ path: '/workspaces', schema: ClockifyWorkspaces })).data
@@ -105,6 +111,13 @@ export function clockifyReader(
         if (list === 'inaccessible') {
           inaccessible.push(ws.id)
           continue
+        }
+        // Entries carry tag ids only; names come from this list, cached with the projects.
+        if (opts.tags && tags) {
+          const wsTags = await perWorkspace(() =>
+            pages(`/workspaces/${ws.id}/tags`, ClockifyTags, {}, PROJECT_PAGE),
+          )
+          if (wsTags !== 'inaccessible') for (const t of wsTags) tags[t.id] = t.name
         }
         for (const p of list) {
           projects.push({
@@ -121,6 +134,7 @@ export function clockifyReader(
       const meta: ClockifyMeta = {
         userId: user.id,
         workspaces: workspaces.map((w) => ({ id: w.id, name: w.name })),
+        ...(tags ? { tags } : {}),
       }
       return {
         source: 'clockify',
@@ -157,14 +171,19 @@ export function clockifyReader(
         }
         read.readWorkspaces.push(ws)
         for (const e of list) {
-          // BREAK, HOLIDAY and TIME_OFF entries count only through a mapped project, like any other
-          // entry; entries without a project never count.
+          // BREAK, HOLIDAY and TIME_OFF entries count only through a rule, like any other entry.
+          // Entries without a project count only through a rule (tag, workspace, description).
           const projectId = e.projectId ?? e.project?.id
-          if (!projectId) continue
+          const names = meta.data.tags ?? {}
           read.entries.push({
-            project: `clockify:${projectId}`,
+            project: projectId ? `clockify:${projectId}` : null,
             startMs: Date.parse(e.timeInterval.start),
             stopMs: e.timeInterval.end ? Date.parse(e.timeInterval.end) : null,
+            tags: e.tags
+              ? e.tags.map((t) => t.name)
+              : (e.tagIds ?? []).flatMap((id) => (names[id] === undefined ? [] : [names[id]])),
+            description: e.description ?? null,
+            workspaceId: ws,
           })
         }
       }

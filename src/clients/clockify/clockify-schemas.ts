@@ -30,6 +30,10 @@ export const ClockifyTimeEntries = z.array(
     projectId: z.string().nullish(),
     // The hydrated shape: the project as an object instead of `projectId`.
     project: z.object({ id: z.string().min(1) }).nullish(),
+    description: z.string().nullish(),
+    tagIds: z.array(z.string()).nullish(),
+    // The hydrated shape: tags as objects instead of `tagIds`.
+    tags: z.array(z.object({ id: z.string(), name: z.string() })).nullish(),
     type: z.string().nullish(),
     timeInterval: z.object({
       start: instant,
@@ -43,5 +47,10 @@ export const ClockifyTimeEntries = z.array(
 export const ClockifyMeta = z.object({
   userId: z.string(),
   workspaces: z.array(z.object({ id: z.string(), name: z.string() })),
+  /** Tag id → name, read (per workspace) only while the user has tag rules; absent until then. */
+  tags: z.record(z.string(), z.string()).optional(),
 })
+
+/** GET /workspaces/{ws}/tags (docs.clockify.me, "Tag" → "Find tags on workspace"): paginated, `archived` optional. */
+export const ClockifyTags = z.array(z.object({ id: z.string().min(1), name: z.string() }))
 export type ClockifyMeta = z.output<typeof ClockifyMeta>

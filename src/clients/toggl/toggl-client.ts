@@ -53,9 +53,13 @@ export function togglReader(deps: HttpDeps, baseUrl: string, token: string): Sou
     for (const e of await fetchRaw(fromMs, toMs)) {
       if (seen.has(e.id)) continue
       seen.add(e.id)
-      if (e.server_deleted_at || e.project_id == null) continue
+      if (e.server_deleted_at) continue
       entries.push({
-        project: `toggl:${e.project_id}`,
+        // Entries without a project count only through a rule (tag, workspace, description).
+        project: e.project_id == null ? null : `toggl:${e.project_id}`,
+        tags: e.tags ?? [],
+        description: e.description ?? null,
+        workspaceId: String(e.workspace_id),
         startMs: Date.parse(e.start),
         // The duration of a running entry is a negative marker, not a length: use now instead.
         stopMs: e.stop ? Date.parse(e.stop) : null,

@@ -7,6 +7,9 @@ export const TogglTimeEntry = z.object({
   id: z.number(),
   workspace_id: z.number(),
   project_id: z.number().nullish(),
+  // Tag names and the description come with every entry (null when none, per the v9 spec).
+  tags: z.array(z.string()).nullish(),
+  description: z.string().nullish(),
   start: instant,
   stop: instant.nullish(),
   duration: z.number(),
