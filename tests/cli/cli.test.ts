@@ -326,6 +326,75 @@ describe('CLI', { timeout: 60_000 }, () => {
     oneLineError(await cli(['status'], { env: { ...env, PORT: 'eighty' } }), /Invalid PORT/)
   })
 
+  it('lists, adds, moves and removes rules, with one-line errors for bad ones', async () => {
+    const before = await json(['rules', '--user', '1'])
+    expect(before.every((r: { from: string }) => r.from === 'mapping')).toBe(true)
+    const added = await json([
+      'rule',
+      'add',
+      '--user',
+      '1',
+      '--match',
+      'tag:reading',
+      '--attribute',
+      'tv_min',
+    ])
+    expect(added.rules[0]).toEqual({
+      position: 1,
+      match: 'tag:reading',
+      attribute: 'tv_min',
+      from: 'rule',
+    })
+    const second = await json([
+      'rule',
+      'add',
+      '--user',
+      '1',
+      '--match',
+      'description:Dune',
+      '--attribute',
+      'tv_min',
+      '--position',
+      '1',
+    ])
+    expect(second.rules.slice(0, 2).map((r: { match: string }) => r.match)).toEqual([
+      'description:Dune',
+      'tag:reading',
+    ])
+    const moved = await json(['rule', 'move', '--user', '1', '--position', '1', '--to', '2'])
+    expect(moved.rules[0].match).toBe('tag:reading')
+    oneLineError(
+      await cli(['rule', 'add', '--user', '1', '--match', 'colour:red', '--attribute', 'tv_min']),
+      /not a rule: write KIND:VALUE/,
+    )
+    oneLineError(
+      await cli([
+        'rule',
+        'add',
+        '--user',
+        '1',
+        '--match',
+        'tag:x',
+        '--attribute',
+        'tv_min',
+        '--position',
+        '9',
+      ]),
+      /Position must be a whole number from 1 to 3/,
+    )
+    oneLineError(
+      await cli(['rule', 'remove', '--user', '1', '--position', 'x']),
+      /--position must be/,
+    )
+    oneLineError(await cli(['rule', 'frob', '--user', '1']), /unknown command "rule frob"/)
+    await json(['rule', 'remove', '--user', '1', '--position', '1'])
+    const last = await json(['rule', 'remove', '--user', '1', '--position', '1'])
+    expect(last.released).toEqual(['tv_min'])
+    expect(await json(['rules', '--user', '1'])).toEqual(before)
+    const text = await cli(['rules', '--user', '1'])
+    expect(text.stdout).toMatch(/1\. project:toggl:\d+ → \w+ \(project mapping\)/)
+  })
+
   it('zeroes out, purges and disconnects', async () => {
     const zero = await json(['zero-out', '--user', '1'])
     expect(zero).toMatchObject({ user: 1, status: 'ok', zeroed: 28 })

@@ -86,9 +86,9 @@ describe('steady-state cost of one user on Workers', () => {
     expect(h.exist.requests).toEqual([])
     // The numbers README's "Deploy to Cloudflare" works with; a change here changes that argument.
     // Round trips: the user; the lease taken; one batch of reads (sources, mappings, attributes,
-    // mapped projects' workspaces, the ledger, whether old runs need pruning); one batch that
+    // mapping rules, mapped projects' workspaces, the ledger, whether old runs need pruning); one batch that
     // records the run and releases the lease. Pruning runs and purging the ledger join that last
     // batch only when due (tested below).
-    expect(count).toEqual({ roundTrips: 4, statements: 10, writes: 3 })
+    expect(count).toEqual({ roundTrips: 4, statements: 11, writes: 3 })
   })
 })
