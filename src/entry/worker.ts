@@ -1,4 +1,4 @@
-/** The Cloudflare Workers shell: `fetch` serves the app, `scheduled` enqueues one sync job per due user, `queue` runs them. */
+/** The Cloudflare Workers shell: `fetch` serves the app, `scheduled` enqueues one sync job per due user (and one import job per due history import), `queue` runs them. */
 import type {
   ExecutionContext,
   MessageBatch,
@@ -8,12 +8,17 @@ import type {
 import type { Deps } from '../deps.ts'
 import { ConfigError } from '../shared/env.ts'
 import { MIGRATE_FIX } from '../store/schema-check.ts'
-import { consumeSyncJobs, enqueueDueUsers, type SyncJob } from '../sync/sync-jobs.ts'
+import {
+  consumeSyncJobs,
+  enqueueDueImports,
+  enqueueDueUsers,
+  type QueueJob,
+} from '../sync/sync-jobs.ts'
 import { type App, createApp } from '../web/create-app.tsx'
 import { type WorkerBindings, workerDeps } from './worker-deps.ts'
 
 export interface WorkerEnv extends WorkerBindings {
-  SYNC_QUEUE: Queue<SyncJob>
+  SYNC_QUEUE: Queue<QueueJob>
   [name: string]: unknown
 }
 
@@ -34,7 +39,13 @@ function appFor(deps: Deps, env: WorkerEnv, origin: string): App {
         ? deps
         : { ...deps, config: { ...deps.config, publicUrl: base } },
       // Cloudflare sets CF-Connecting-IP on every request from the internet (a client cannot).
-      { peerAddress: (c) => c.req.header('CF-Connecting-IP'), migrateFix: MIGRATE_FIX.d1 },
+      {
+        peerAddress: (c) => c.req.header('CF-Connecting-IP'),
+        migrateFix: MIGRATE_FIX.d1,
+        // The rest of a history import started on the web goes through the queue, a chunk a message.
+        continueImport: (user) =>
+          env.SYNC_QUEUE.send({ importUser: user }, { contentType: 'json' }).then(() => {}),
+      },
     )
     byBase.set(base, app)
   }
@@ -67,11 +78,12 @@ const worker = {
   ): Promise<void> {
     const deps = await workerDeps(env)
     await enqueueDueUsers(deps, env.SYNC_QUEUE)
+    await enqueueDueImports(deps, env.SYNC_QUEUE)
   },
 
   async queue(batch: MessageBatch<unknown>, env: WorkerEnv, _ctx: ExecutionContext): Promise<void> {
     const deps = await workerDeps(env)
-    await consumeSyncJobs(deps, batch.messages)
+    await consumeSyncJobs(deps, batch.messages, { producer: env.SYNC_QUEUE })
   },
 }
 

@@ -3,15 +3,21 @@ import pLimit from 'p-limit'
 import { z } from 'zod'
 import { InputError } from '../core/input-error.ts'
 import type { Deps } from '../deps.ts'
+import { dueImports } from '../store/history-store.ts'
+import { runHistoryImport } from './history-import.ts'
 import { dueUsers } from './sync-all.ts'
 import { syncUser } from './sync-user.ts'
 
 export const SyncJob = z.object({ user: z.number().int().positive() })
 export type SyncJob = z.infer<typeof SyncJob>
+/** One chunk of a user's history import (the queue carries both kinds; strict, so neither is mistaken for the other). */
+export const ImportJob = z.strictObject({ importUser: z.number().int().positive() })
+export type ImportJob = z.infer<typeof ImportJob>
+export type QueueJob = SyncJob | ImportJob
 
 /** What the schedule needs of a queue (Cloudflare's `Queue` binding fits). */
 export interface JobProducer {
-  sendBatch(messages: Iterable<{ body: SyncJob; contentType?: 'json' }>): Promise<unknown>
+  sendBatch(messages: Iterable<{ body: QueueJob; contentType?: 'json' }>): Promise<unknown>
 }
 
 /** What the consumer needs of a delivered message (Cloudflare's `Message` fits). */
@@ -78,7 +84,7 @@ export async function enqueueDueUsers(
 /** true, or why the batch could not be sent. */
 async function sendWithOneRetry(
   producer: JobProducer,
-  messages: { body: SyncJob; contentType: 'json' }[],
+  messages: { body: QueueJob; contentType: 'json' }[],
 ): Promise<true | string> {
   try {
     await producer.sendBatch(messages)
@@ -106,7 +112,7 @@ export type JobOutcome = 'ack' | 'retry'
 export async function consumeSyncJobs(
   deps: Deps,
   messages: readonly JobMessage[],
-  opts: { concurrency?: number } = {},
+  opts: { concurrency?: number; producer?: JobProducer } = {},
 ): Promise<Map<string, JobOutcome>> {
   const outcomes = new Map<string, JobOutcome>()
   const limit = pLimit(opts.concurrency ?? JOB_CONCURRENCY)
@@ -114,7 +120,9 @@ export async function consumeSyncJobs(
   await Promise.all(
     messages.map((message) =>
       limit(async () => {
-        const outcome = await consumeOne(deps, message, claimed)
+        const outcome = ImportJob.safeParse(message.body).success
+          ? await consumeImport(deps, message, opts.producer)
+          : await consumeOne(deps, message, claimed)
         if (outcome === 'ack') message.ack()
         else message.retry({ delaySeconds: retryDelaySeconds(message.attempts) })
         outcomes.set(message.id, outcome)
@@ -152,6 +160,42 @@ async function consumeOne(
     deps.log.error('sync_job_crashed', { user, attempt: message.attempts, error: String(error) })
     return 'retry'
   }
+}
+
+/**
+ * One chunk of the user's history import per message. When the chunk went through and there is
+ * more, the next chunk goes back on the queue at once; when this hour's share of the quotas is
+ * spent, the hourly schedule enqueues it again (enqueueDueImports). Busy (another runner holds it): retried.
+ */
+async function consumeImport(
+  deps: Deps,
+  message: JobMessage,
+  producer?: JobProducer,
+): Promise<JobOutcome> {
+  const { importUser } = ImportJob.parse(message.body)
+  try {
+    const { outcome } = await runHistoryImport(deps, importUser, { maxChunks: 1 })
+    if (outcome === 'busy') return 'retry'
+    if (outcome === 'chunk' && producer) {
+      await producer.sendBatch([{ body: { importUser }, contentType: 'json' }])
+    }
+    return 'ack'
+  } catch (error) {
+    deps.log.error('import_job_crashed', { user: importUser, error: String(error) })
+    return 'retry'
+  }
+}
+
+/** The hourly schedule's second part (after the sync jobs, which keep priority): one message per import whose budget is free again. */
+export async function enqueueDueImports(deps: Deps, producer: JobProducer): Promise<number> {
+  const ids = await dueImports(deps.db, deps.now())
+  for (let i = 0; i < ids.length; i += SEND_BATCH_MAX) {
+    const chunk = ids.slice(i, i + SEND_BATCH_MAX)
+    await producer.sendBatch(
+      chunk.map((importUser) => ({ body: { importUser }, contentType: 'json' as const })),
+    )
+  }
+  return ids.length
 }
 
 /** 1, 2, 4, 8… minutes, capped at 15: retries settle well before the next hourly run. */

@@ -38,6 +38,8 @@ export interface AppOptions {
   peerAddress?: PeerAddress
   /** What brings the database up to date on this runtime (default: Node's). */
   migrateFix?: string
+  /** Carries on a history import started on the web past its first chunk (Workers: a queue message). */
+  continueImport?: (userId: number) => Promise<void>
 }
 
 export type App = Hono<AppEnv>
@@ -203,7 +205,7 @@ export function createApp(deps: Deps, opts: AppOptions = {}): App {
   app.route('/', sourceRoutes())
   app.route('/', mappingRoutes())
   app.route('/', accountRoutes())
-  app.route('/', historyRoutes())
+  app.route('/', historyRoutes(opts.continueImport))
 
   app.notFound((c) =>
     render(

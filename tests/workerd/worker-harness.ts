@@ -28,6 +28,7 @@ const CLOCKIFY_ORIGIN = 'http://clockify.fake.test'
 const CLOCKIFY_REGIONAL = /^https:\/\/(euc1|use2|euw2|apse2)\.clockify\.me$/
 
 const TABLES = [
+  'history_imports',
   'exist_values',
   'rate_limits',
   'user_data',
@@ -51,7 +52,7 @@ export interface WorkerHarness {
   /** Delivers one message per user (attempt `attempts`) to the Worker's queue handler. */
   deliver(
     users: number[],
-    opts?: { attempts?: number },
+    opts?: { attempts?: number; bodies?: unknown[]; queue?: Queue<unknown> },
   ): Promise<FetcherQueueResult & { ids: string[] }>
   /** Runs the Worker's scheduled handler with the given queue as SYNC_QUEUE. */
   schedule(queue: Queue<unknown>): Promise<void>
@@ -92,12 +93,12 @@ export async function createWorkerHarness(opts: { now?: string } = {}): Promise<
     exist,
     clockify,
     advance: (ms) => vi.setSystemTime(Date.now() + ms),
-    async deliver(users, { attempts = 1 } = {}) {
-      const messages = users.map((user) => ({
+    async deliver(users, { attempts = 1, bodies, queue } = {}) {
+      const messages = (bodies ?? users.map((user) => ({ user }))).map((body) => ({
         id: `msg-${++seq}`,
         timestamp: new Date(),
         attempts,
-        body: { user },
+        body,
       }))
       const batch = createMessageBatch(SYNC_QUEUE, messages)
       const ctx = createExecutionContext()
@@ -121,7 +122,7 @@ export async function createWorkerHarness(opts: { now?: string } = {}): Promise<
         ackAll: () => batch.ackAll(),
         retryAll: (options?: QueueRetryOptions) => batch.retryAll(options),
       }
-      await worker.queue(view, testEnv, ctx)
+      await worker.queue(view, queue ? { ...testEnv, SYNC_QUEUE: queue } : testEnv, ctx)
       const result = await getQueueResult(batch, ctx)
       return {
         ...result,

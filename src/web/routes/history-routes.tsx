@@ -19,7 +19,7 @@ import { check, formFields, HistoryImportForm } from '../forms.ts'
 import { count, longDate } from '../plain-words.ts'
 import { type AppContext, mustUser, page, redirectWith, render } from '../web.ts'
 
-export function historyRoutes(): Hono<AppEnv> {
+export function historyRoutes(continueImport?: (userId: number) => Promise<void>): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
 
   /** The earliest and latest first day, and a suggestion (a year back), in the user's zone. */
@@ -94,8 +94,9 @@ export function historyRoutes(): Hono<AppEnv> {
       if (!(error instanceof InputError)) throw error
       return redirectWith(c, '/status', { kind: 'error', text: error.message })
     }
-    // The first chunk now, so the status page shows it moving; the schedule carries on.
-    const { status } = await runHistoryImport(deps, user.id, { maxChunks: 1 })
+    // The first chunk now, so the status page shows it moving; the queue (Workers) or the schedule carries on.
+    const { outcome, status } = await runHistoryImport(deps, user.id, { maxChunks: 1 })
+    if (outcome === 'chunk' && continueImport) await continueImport(user.id)
     return redirectWith(c, '/status', {
       kind: 'ok',
       text: `History import started: ${count(status?.days_done ?? 0, 'day')} of ${status?.days_total ?? 0} done so far; it carries on every hour within the quotas.`,
