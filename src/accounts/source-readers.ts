@@ -50,7 +50,8 @@ export async function togglReportsFor(
   deps: Deps,
   conn: SourceConnection,
   workspaceIds: readonly string[],
+  opts: { tags?: boolean } = {},
 ): Promise<Pick<SourceReader, 'entries' | 'requests'>> {
   const credential = await sourceCredential(deps, conn)
-  return togglReportsReader(deps, deps.config.togglUrl, credential, workspaceIds)
+  return togglReportsReader(deps, deps.config.togglUrl, credential, workspaceIds, opts)
 }

@@ -23,6 +23,12 @@ import {
 } from '../core/history-plan.ts'
 import { InputError } from '../core/input-error.ts'
 import { localDateMinus, localDays, localWindow, overFetchStart } from '../core/local-window.ts'
+import {
+  addProjectFacts,
+  evaluationOrder,
+  needsProjectFacts,
+  ruleAttributes,
+} from '../core/rules.ts'
 import type { Deps } from '../deps.ts'
 import type { LeaseOwner } from '../shared/process-probe.ts'
 import {
@@ -36,6 +42,7 @@ import {
   saveProgress,
   startImport,
 } from '../store/history-store.ts'
+import { cachedProjects } from '../store/project-cache.ts'
 import { loadRunInputs } from '../store/run-inputs.ts'
 import { getUser } from '../store/user-store.ts'
 import { DAY_MS } from './sync-user.ts'
@@ -67,13 +74,13 @@ export async function previewImport(
   return { since: range.since, until: range.until, days: range.days, attributes }
 }
 
-/** Owned attributes with a mapping: the ones the sync writes too. */
+/** Owned attributes some rule or project mapping feeds: the ones the sync writes too. */
 async function importAttributes(deps: Deps, userId: number): Promise<string[]> {
   const inputs = await loadRunInputs(deps.db, userId)
   const owned = new Set(
     inputs.attributes.filter((a) => a.status === 'owned').map((a) => a.attribute),
   )
-  return [...new Set(inputs.mappings.map((m) => m.attribute))].filter((a) => owned.has(a)).sort()
+  return ruleAttributes(evaluationOrder(inputs.rules, inputs.mappings)).filter((a) => owned.has(a))
 }
 
 /**
@@ -252,11 +259,12 @@ async function importChunk(deps: Deps, row: HistoryImportRow): Promise<StepOutco
   const attributes = (JSON.parse(row.attributes) as string[]).filter((a) =>
     inputs.attributes.some((r) => r.attribute === a && r.status === 'owned'),
   )
-  const attributeOf = new Map(
-    inputs.mappings
-      .filter((m) => attributes.includes(m.attribute))
-      .map((m) => [m.project, m.attribute]),
-  )
+  // Exactly the sync's evaluation: the user's rules, then the project mappings, first match wins.
+  // The whole list buckets (so an entry taken by an earlier rule never falls through to a later
+  // one); only the import's attributes are written.
+  const order = evaluationOrder(inputs.rules, inputs.mappings)
+  const anyEntryRule = inputs.rules.some((r) => r.kind !== 'project')
+  const projectRules = order.filter((r) => r.kind === 'project').map((r) => r.value)
   const window = localWindow(now, user.timezone, deps.config.syncDays)
   // Never inside the window, whatever was stored: the hourly sync owns those days.
   const until = row.until < window.dates[0]! ? row.until : localDateMinus(window.dates[0]!, 1)
@@ -278,32 +286,39 @@ async function importChunk(deps: Deps, row: HistoryImportRow): Promise<StepOutco
     const entries: TimeEntry[] = []
     const from = overFetchStart(days)
     const to = days.bounds.at(-1)!
+    const cached = await cachedProjects(deps.db, row.userId)
     for (const conn of inputs.sources) {
-      const mapped = inputs.mappedProjects.filter(
-        (p) => p.project.startsWith(`${conn.source}:`) && attributeOf.has(p.project),
-      )
-      if (mapped.length === 0) continue
+      const ofSource = cached.filter((p) => p.source === conn.source)
+      const mapped = ofSource.filter((p) => projectRules.includes(p.project))
+      if (mapped.length === 0 && !anyEntryRule) continue
       if (!conn.connected) {
         throw new InputError(
           `${SERVICE_LABEL[conn.source]} is paused (${conn.reason ?? 'its token was refused'}); connect it again to carry on with the import`,
         )
       }
-      const workspaces = [...new Set(mapped.map((p) => p.workspaceId))]
+      // As the sync: rules beyond plain project mappings read every workspace.
+      const workspaces = [...new Set((anyEntryRule ? ofSource : mapped).map((p) => p.workspaceId))]
       // `/me/time_entries` reaches about three months back; older days come from the Reports API.
       const recent = from >= now - TOGGL_ENTRIES_REACH_DAYS * DAY_MS
       const reader =
         conn.source === 'toggl' && !recent
-          ? await togglReportsFor(counted, conn, workspaces)
-          : await readerFor(counted, conn, workspaces)
+          ? await togglReportsFor(counted, conn, workspaces, {
+              tags: inputs.rules.some((r) => r.kind === 'tag'),
+            })
+          : await readerFor(counted, conn, anyEntryRule ? undefined : workspaces)
       const read = await reader.entries(from, to)
       if (read.inaccessibleWorkspaces.length > 0) {
         throw new InputError(
           `${SERVICE_LABEL[conn.source]} refused access to a workspace with mapped projects; the import stopped`,
         )
       }
-      entries.push(...read.entries)
+      // Entries without a project count only through a rule that is not about a project.
+      entries.push(
+        ...(anyEntryRule ? read.entries : read.entries.filter((e) => e.project !== null)),
+      )
     }
-    const targets = bucketMinutes(entries, attributeOf, days, now)
+    const facts = needsProjectFacts(order) ? addProjectFacts(entries, cached) : entries
+    const targets = bucketMinutes(facts, order, days, now)
     const writes = historyWrites(targets, attributes, days.dates)
     const exist = await existFor(counted, user)
     const pushed = await pushWrites(exist, writes, async () => {})

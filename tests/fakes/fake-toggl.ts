@@ -126,6 +126,9 @@ export class FakeToggl {
   /** Sliding hours per bucket: `me:<user>` (user-specific requests) and `org:<user>:<org>` (reports). */
   private readonly quota = new Map<string, { start: number; used: number }>()
   private readonly faults: Fault[] = []
+  /** Tag ids per `workspace:name`: entries hold names; the Reports API and the tags list speak ids. */
+  private readonly tagIds = new Map<string, number>()
+  private nextTagId = 7_000_001
   private nextUserId = 1_000_001
   private nextWorkspaceId = 2_000_001
   private nextClientId = 6_000_001
@@ -440,6 +443,27 @@ export class FakeToggl {
 
     app.post('/reports/api/v3/workspace/:wid/search/time_entries', (c) => this.searchEntries(c))
 
+    app.get('/api/v9/workspaces/:wid/tags', (c) => {
+      const user = c.get('user')
+      const wid = Number(c.req.param('wid'))
+      if (!user.workspaces.some((w) => w.id === wid)) {
+        return c.text('User does not have access to this resource.', 403)
+      }
+      const names = [
+        ...new Set(user.entries.filter((e) => e.workspaceId === wid).flatMap((e) => e.tags)),
+      ]
+      // Toggl answers null rather than [] for an empty list.
+      if (names.length === 0) return c.json(null)
+      return c.json(
+        names.map((name) => ({
+          id: this.tagId(wid, name),
+          workspace_id: wid,
+          name,
+          at: togglTime(this.now()),
+        })),
+      )
+    })
+
     app.get('/api/v9/me', (c) => {
       const user = c.get('user')
       const body: Record<string, unknown> = this.meJson(user)
@@ -561,7 +585,7 @@ export class FakeToggl {
       task_id: null,
       billable: false,
       description: e.description,
-      tag_ids: [],
+      tag_ids: e.tags.map((name) => this.tagId(wid, name)),
       billable_amount_in_cents: null,
       hourly_rate_in_cents: null,
       currency: 'USD',
@@ -582,6 +606,16 @@ export class FakeToggl {
       row_number: firstRow + i,
     }))
     return c.json(json, 200, headers)
+  }
+
+  private tagId(wid: number, name: string): number {
+    const key = `${wid}:${name}`
+    let id = this.tagIds.get(key)
+    if (id === undefined) {
+      id = this.nextTagId++
+      this.tagIds.set(key, id)
+    }
+    return id
   }
 
   private listEntries(c: Context<Env>): Response {

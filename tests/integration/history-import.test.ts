@@ -1,5 +1,6 @@
 /** History import over loopback: three years of Toggl (past /me/time_entries into the Reports API) and of Clockify land in Exist equal to the truth, within a third of each quota, paced over hours. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { addRule } from '../../src/accounts/mapping-rules.ts'
 import { IMPORT_BUDGET } from '../../src/core/history-plan.ts'
 import {
   cancelHistoryImport,
@@ -170,6 +171,62 @@ describe('history import', { timeout: 120_000 }, () => {
     const again = await drive(h, user)
     expect(again.status.status).toBe('done')
     check()
+  })
+
+  it('buckets history with the same rules as the sync: tag and description rules before the project mappings, first match wins', async () => {
+    const p = await mappedPerson(h, 'rita', ZONE)
+    // Evening entries on Work described "reading" count as TV time, never twice.
+    await addRule(h.deps, p.user, { kind: 'description', value: 'Reading', attribute: 'tv_min' })
+    // A tag rule first: the Reports API names tags by id, so the import reads the workspace's tags.
+    await addRule(h.deps, p.user, { kind: 'tag', value: 'deep', attribute: 'productive_min' }, 1)
+    const entries = historyEntries(
+      ZONE,
+      '2026-01-30',
+      '2026-11-19',
+      [String(p.work.id), String(p.tv.id)],
+      5,
+    )
+    const rows = entries.map((e, i) => ({
+      ...e,
+      description: i % 3 === 0 ? 'reading a book' : 'other',
+      tags: i % 5 === 0 ? ['deep'] : i % 7 === 0 ? ['shallow'] : [],
+    }))
+    for (const e of rows) {
+      h.toggl.addEntry(p.togglUser, {
+        projectId: Number(e.project),
+        start: e.start,
+        stop: e.stop,
+        description: e.description,
+        tags: e.tags,
+      })
+    }
+    await startHistoryImport(h.deps, p.user, '2026-02-01')
+    const { status } = await drive(h, p.user)
+    expect(status).toMatchObject({ status: 'done', error: null })
+    // The oracle, independently: a matching description wins, else the entry's project mapping.
+    const oracle = rows.map((e) => ({
+      project: e.tags.includes('deep')
+        ? 'rule:deep'
+        : e.description.includes('reading')
+          ? 'rule:tv'
+          : `toggl:${e.project}`,
+      start: e.start,
+      stop: e.stop,
+    }))
+    expectHistoryMatches(
+      h.exist,
+      p.existUser,
+      ZONE,
+      oracle,
+      new Map([
+        ['rule:deep', 'productive_min'],
+        ['rule:tv', 'tv_min'],
+        [`toggl:${p.work.id}`, 'productive_min'],
+        [`toggl:${p.tv.id}`, 'tv_min'],
+      ]),
+      datesBetween('2026-02-01', UNTIL),
+      h.clock.now,
+    )
   })
 
   it('says what it will replace, refuses bad dates, and can be cancelled', async () => {

@@ -4,7 +4,13 @@ import { DateTime } from 'luxon'
 import { utcInstant } from '../../core/local-window.ts'
 import type { SourceAccount, SourceReader, TimeEntry } from '../../core/source-types.ts'
 import { ApiError, createApiClient, type HttpDeps } from '../api-client.ts'
-import { TogglMe, TogglReportRows, TogglTimeEntries, type TogglTimeEntry } from './toggl-schemas.ts'
+import {
+  TogglMe,
+  TogglReportRows,
+  TogglTags,
+  TogglTimeEntries,
+  type TogglTimeEntry,
+} from './toggl-schemas.ts'
 
 /** Toggl returns at most this many entries per call (documented for v8, observed for v9). */
 export const TOGGL_ENTRY_CAP = 1000
@@ -132,15 +138,29 @@ export function togglReportsReader(
   baseUrl: string,
   token: string,
   workspaceIds: readonly string[],
+  opts: { tags?: boolean } = {},
 ): Pick<SourceReader, 'entries' | 'requests'> {
+  const auth = { Authorization: `Basic ${btoa(`${token}:api_token`)}` }
   const call = createApiClient(deps, 'toggl', `${baseUrl}/reports/api/v3`, {
-    Authorization: `Basic ${btoa(`${token}:api_token`)}`,
+    ...auth,
     'Content-Type': 'application/json',
   })
+  const v9 = createApiClient(deps, 'toggl', `${baseUrl}/api/v9`, auth)
+
+  /** Report rows name tags by id: their names (what tag rules match) from the workspace's tag list, only when a tag rule asks. */
+  async function tagNames(workspaceId: string): Promise<Map<number, string>> {
+    if (!opts.tags) return new Map()
+    const { data } = await v9({
+      path: `/workspaces/${encodeURIComponent(workspaceId)}/tags`,
+      schema: TogglTags,
+    })
+    return new Map((data ?? []).map((t) => [t.id, t.name]))
+  }
   const day = (ms: number) => DateTime.fromMillis(ms, { zone: 'utc' }).toISODate()!
 
   async function workspaceEntries(workspaceId: string, fromMs: number, toMs: number) {
     const entries: TimeEntry[] = []
+    const names = await tagNames(workspaceId)
     const seen = new Set<number>()
     let cursor: Record<string, number> = {}
     for (let page = 0; ; page++) {
@@ -173,6 +193,7 @@ export function togglReportsReader(
           entries.push({
             project: `toggl:${row.project_id}`,
             description: row.description ?? null,
+            tags: (row.tag_ids ?? []).flatMap((id) => names.get(id) ?? []),
             workspaceId,
             startMs,
             stopMs: e.stop ? Date.parse(e.stop) : null,
@@ -193,7 +214,7 @@ export function togglReportsReader(
 
   return {
     get requests() {
-      return call.requests
+      return call.requests + v9.requests
     },
     async entries(fromMs, toMs) {
       const entries: TimeEntry[] = []

@@ -66,3 +66,6 @@ export const TogglReportRow = z.object({
   ),
 })
 export const TogglReportRows = z.array(TogglReportRow)
+
+/** `GET /api/v9/workspaces/{workspace_id}/tags` (https://engineering.toggl.com/docs/api/tags); null when there are none. */
+export const TogglTags = z.array(z.object({ id: z.number(), name: z.string() })).nullable()
