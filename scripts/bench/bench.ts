@@ -168,7 +168,7 @@ try {
     let peak = process.memoryUsage.rss()
     const sampler = setInterval(() => {
       peak = Math.max(peak, process.memoryUsage.rss())
-    }, 20)
+    }, 100)
     const profiler = args.profile === name ? new Session() : undefined
     if (profiler) {
       profiler.connect()

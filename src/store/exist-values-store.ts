@@ -1,8 +1,8 @@
 /** What Exist holds per (attribute, day) as last read back, the check's bookkeeping on the user, and keeping both current. */
-import { and, eq, gte, inArray, lte, sql } from 'drizzle-orm'
+import { and, eq, gte, lte, sql } from 'drizzle-orm'
 import type { ExistDay } from '../core/find-drift.ts'
 import type { Write } from '../core/plan-writes.ts'
-import { type Db, rowsPerInsert, type Statement } from './database.ts'
+import { D1_MAX_PARAMS, type Db, rowsPerInsert, type Statement } from './database.ts'
 import { existValues, users } from './schema.ts'
 
 /** A stored day binds 5 parameters (user, attribute, date, value, checked_at). */
@@ -57,35 +57,39 @@ export function replaceExistValues(
   return statements
 }
 
+/** D1 binds at most 100 parameters: the user id, then 4 per day (attribute, date, op, value). */
+const DAYS_PER_UPDATE = Math.floor((D1_MAX_PARAMS - 1) / 4)
+
 /**
  * Writes Exist confirmed change what it holds: an update sets the day, an increment adds to it. Days
- * the last check did not read have no row and stay unknown. One statement per (op, attribute, value).
+ * the last check did not read have no row and stay unknown. One statement per 24 days (UPDATE …
+ * FROM a VALUES list), not one per day: a first sync confirms 42 days or more.
  */
 export function existValuesAfter(db: Db, userId: number, confirmed: readonly Write[]): Statement[] {
-  const groups = new Map<string, { write: Write; dates: string[] }>()
-  for (const w of confirmed) {
-    const k = `${w.op}\u0000${w.attribute}\u0000${w.value}`
-    const group = groups.get(k)
-    if (group) group.dates.push(w.date)
-    else groups.set(k, { write: w, dates: [w.date] })
-  }
-  return [...groups.values()].map(({ write, dates }) =>
-    db
-      .update(existValues)
-      .set({
-        value:
-          write.op === 'update'
-            ? write.value
-            : sql`coalesce(${existValues.value}, 0) + ${write.value}`,
-      })
-      .where(
-        and(
-          eq(existValues.userId, userId),
-          eq(existValues.attribute, write.attribute),
-          inArray(existValues.date, dates),
+  const statements: Statement[] = []
+  for (let i = 0; i < confirmed.length; i += DAYS_PER_UPDATE) {
+    const days = sql.join(
+      confirmed
+        .slice(i, i + DAYS_PER_UPDATE)
+        .map((w) => sql`(${w.attribute}, ${w.date}, ${w.op === 'increment' ? 1 : 0}, ${w.value})`),
+      sql`, `,
+    )
+    statements.push(
+      db
+        .update(existValues)
+        .set({
+          value: sql`case when confirmed.column3 = 1 then coalesce(${existValues.value}, 0) + confirmed.column4 else confirmed.column4 end`,
+        })
+        .from(sql`(values ${days}) as confirmed`)
+        .where(
+          and(
+            eq(existValues.userId, userId),
+            sql`${existValues.attribute} = confirmed.column1 and ${existValues.date} = confirmed.column2`,
+          ),
         ),
-      ),
-  )
+    )
+  }
+  return statements
 }
 
 /** The check ran (error null) or could not read Exist: either way the next daily check is a day away. */

@@ -43,9 +43,9 @@ describe('statements stay within D1 bound-parameter limit', () => {
       value: 5,
       target: 5,
     }))
-    // The ledger's UPDATE, and the stored Exist values' one (one per distinct increment).
+    // The ledger's UPDATE, and the stored Exist values' (24 days per statement).
     const confirmed = recordOutcome(db, 1, { confirmed: writes, refused: [], unknown: [] }, 0)
-    expect(confirmed).toHaveLength(2)
+    expect(confirmed).toHaveLength(3)
     const unknown = recordOutcome(
       db,
       1,
