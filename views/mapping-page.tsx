@@ -1,5 +1,6 @@
 /** The mapping page: projects grouped by workspace and client, one attribute select per project. */
 import { CsrfField, Layout, type PageContext, Progress, Swatch } from './layout.tsx'
+import { type RuleLine, RulesSection } from './rules-section.tsx'
 
 export interface MappingProject {
   project: string
@@ -39,6 +40,10 @@ export interface MappingView {
   sources?: string
   /** Days each sync covers. */
   windowDays?: number
+  /** The user's ordered rules, and the add form's values and errors when shown again. */
+  rules?: RuleLine[]
+  ruleForm?: Record<string, string>
+  ruleErrors?: Record<string, string>
 }
 
 export function MappingPage(props: { ctx: PageContext; view: MappingView }) {
@@ -73,6 +78,16 @@ export function MappingPage(props: { ctx: PageContext; view: MappingView }) {
           "Refresh projects".
         </p>
       ) : null}
+      {view.connected && (
+        <RulesSection
+          csrf={props.ctx.csrf}
+          rules={view.rules ?? []}
+          options={view.options}
+          form={view.ruleForm ?? {}}
+          errors={view.ruleErrors ?? {}}
+          windowDays={view.windowDays ?? 14}
+        />
+      )}
       {view.projects.length === 0 ? null : (
         <form method="post" action="/mapping" class="mapping" data-progress="">
           <CsrfField token={props.ctx.csrf} />

@@ -14,6 +14,7 @@ import { accountRoutes } from './routes/account-routes.tsx'
 import { authRoutes } from './routes/auth-routes.tsx'
 import { historyRoutes } from './routes/history-routes.tsx'
 import { mappingRoutes } from './routes/mapping-routes.tsx'
+import { ruleRoutes } from './routes/rule-routes.tsx'
 import { sourceRoutes } from './routes/source-routes.tsx'
 import { statusRoutes } from './routes/status-routes.tsx'
 import {
@@ -204,6 +205,7 @@ export function createApp(deps: Deps, opts: AppOptions = {}): App {
   app.route('/', statusRoutes())
   app.route('/', sourceRoutes())
   app.route('/', mappingRoutes())
+  app.route('/', ruleRoutes())
   app.route('/', accountRoutes())
   app.route('/', historyRoutes(opts.continueImport))
 

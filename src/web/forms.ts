@@ -91,3 +91,35 @@ export const HistoryImportForm = z.object({
   confirm: z.literal('yes', { error: 'Confirm on the confirmation page first' }),
   since: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'Choose a date' }),
 })
+
+const RULE_KIND = z.enum(['project', 'tag', 'client', 'workspace', 'description'], {
+  error: 'Choose what the rule matches',
+})
+const POSITION = z.coerce
+  .number({ error: 'Choose a position' })
+  .int('Choose a position')
+  .min(1, 'Choose a position')
+  .max(10_000, 'Choose a position')
+
+/** A rule as the mapping page's forms send it (add, preview, edit). */
+export const RuleForm = z.object({
+  kind: RULE_KIND,
+  value: z
+    .string({ error: 'Type what to match' })
+    .trim()
+    .min(1, 'Type what to match')
+    .max(200, 'At most 200 characters'),
+  // Empty is allowed for a preview only (the route says so for add and save).
+  attribute: z
+    .string({ error: 'Choose an attribute' })
+    .regex(/^$|^[a-z0-9_]{1,100}$/, 'Choose an attribute from the list'),
+  position: POSITION.optional(),
+  action: z.enum(['add', 'preview', 'save']).default('add'),
+})
+
+/** Moving a rule one place up or down. */
+export const MoveRuleForm = z.object({
+  direction: z.enum(['up', 'down'], { error: 'Choose up or down' }),
+})
+
+export const RulePosition = POSITION

@@ -184,7 +184,11 @@ describe('web UI in Chromium', { timeout: 60_000 }, () => {
     expect(await page.locator('#toggl .ok-line').innerText()).toContain('Connected: 10 projects')
     await page.goForward()
 
-    expect(await page.locator('main h2').allInnerTexts()).toEqual(['Acme Studio', 'Personal'])
+    expect(await page.locator('main h2').allInnerTexts()).toEqual([
+      'Rules',
+      'Acme Studio',
+      'Personal',
+    ])
     expect(await page.locator('main h3').allInnerTexts()).toEqual([
       'Globex',
       'Northwind Traders',
@@ -407,6 +411,44 @@ describe('web UI in Chromium', { timeout: 60_000 }, () => {
     expect(await flash()).toContain('History import cancelled after 31 days of 37')
   })
 
+  it('creates a rule on the mapping page after previewing what it matches, then deletes it', async () => {
+    await page.goto(`${oauth.url}/mapping`)
+    const rules = page.locator('section#rules')
+    expect(await rules.innerText()).toContain('No rules yet.')
+    await rules.getByLabel('Rule', { exact: true }).last().selectOption('description')
+    await rules.getByLabel('Match', { exact: true }).last().fill('stand-UP')
+    await rules.getByLabel('Attribute', { exact: true }).last().selectOption('tv_min')
+    const before = fakes.toggl.requests.length
+    await rules.getByRole('button', { name: 'Preview' }).click()
+    await page.waitForURL(/\/mapping/)
+    // One source read for the preview, none for typing.
+    expect(fakes.toggl.requests.length - before).toBe(1)
+    // The window's first instant: 7 Nov, midnight in Berlin (the sample account's Exist zone).
+    const window = Date.parse('2026-11-06T23:00:00Z')
+    const standUps = sample.togglUser.entries.filter(
+      (e) => e.description === 'Stand-up' && e.start >= window && e.serverDeletedAt === null,
+    ).length
+    expect(standUps).toBeGreaterThan(0)
+    expect(await flash()).toMatch(
+      new RegExp(
+        `Preview of description:stand-UP: matches ${standUps} entries, (\\d+ h )?\\d+ min in the last 14 days\\.`,
+      ),
+    )
+    // The form comes back as it was, so adding needs no retyping.
+    expect(await rules.getByLabel('Match', { exact: true }).last().inputValue()).toBe('stand-UP')
+    await visit('05a-mapping-rule-preview')
+    await rules.getByRole('button', { name: 'Add rule' }).click()
+    await page.waitForURL(/\/mapping/)
+    expect(await flash()).toContain('Rule added.')
+    expect(await rules.locator('ol.rule-list li').count()).toBe(1)
+    expect(await rules.locator('ol.rule-list input[name=value]').inputValue()).toBe('stand-UP')
+    await visit('05b-mapping-rule-added')
+    await rules.getByRole('button', { name: 'Delete' }).click()
+    await page.waitForURL(/\/mapping/)
+    expect(await flash()).toContain('Rule 1 deleted.')
+    expect(await rules.innerText()).toContain('No rules yet.')
+  })
+
   it('asks before disconnecting a source (and cancels)', async () => {
     await page.getByRole('link', { name: 'Sources', exact: true }).click()
     await page.getByRole('link', { name: 'Disconnect Toggl Track…' }).click()
@@ -548,6 +590,6 @@ describe('web UI in Chromium', { timeout: 60_000 }, () => {
 
   it('ran without script errors or CSP violations, and axe checked every page', () => {
     expect(problems).toEqual([])
-    expect(checked).toHaveLength(21)
+    expect(checked).toHaveLength(23)
   })
 })

@@ -7,6 +7,7 @@ import { UnreadableCredential } from '../../accounts/open-secret.ts'
 import { listProjects, type ProjectView, refreshProjects } from '../../accounts/project-list.ts'
 import { ApiError, SERVICE_LABEL } from '../../clients/api-client.ts'
 import type { Deps } from '../../deps.ts'
+import { ruleRows } from '../../store/rule-store.ts'
 import { connectedSources, type User } from '../../store/user-store.ts'
 import type { AppEnv } from '../app-env.ts'
 import { check, formFields, MappingForm } from '../forms.ts'
@@ -24,11 +25,24 @@ export function mappingRoutes(): Hono<AppEnv> {
     const user = mustUser(c)
     const refused = c.var.flash?.form
     const view = await mappingView(c.var.deps, user)
+    // The rules form's fields and errors travel in the same flash, as `rule.<field>`.
+    const ruleOf = (rec: Record<string, string> | undefined) =>
+      Object.fromEntries(
+        Object.entries(rec ?? {})
+          .filter(([k]) => k.startsWith('rule.'))
+          .map(([k, v]) => [k.slice(5), v]),
+      )
     return render(
       c,
       <MappingPage
         ctx={page(c)}
-        view={{ ...view, selected: refused?.values ?? {}, errors: refused?.errors ?? {} }}
+        view={{
+          ...view,
+          selected: refused?.values ?? {},
+          errors: refused?.errors ?? {},
+          ruleForm: ruleOf(refused?.values),
+          ruleErrors: ruleOf(refused?.errors),
+        }}
       />,
     )
   })
@@ -186,6 +200,12 @@ async function mappingView(deps: Deps, user: User): Promise<MappingView> {
     .sort()[0]
   return {
     projects: projects.map(toView),
+    rules: (await ruleRows(deps.db, user.id)).map((r) => ({
+      position: r.position,
+      kind: r.kind,
+      value: r.value,
+      attribute: r.attribute,
+    })),
     options,
     ...(note ? { optionsNote: note } : {}),
     refreshedAt: refreshed === undefined ? null : localTime(refreshed, user.timezone, deps.now()),
