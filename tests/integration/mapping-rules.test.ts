@@ -9,6 +9,7 @@ import {
   moveRule,
   removeRule,
 } from '../../src/accounts/mapping-rules.ts'
+import { runHistoryImport, startHistoryImport } from '../../src/sync/history-import.ts'
 import { syncUser } from '../../src/sync/sync-user.ts'
 import { createHarness, type Harness, HOUR } from '../helpers/harness.ts'
 import { addPerson, clockifyPerson } from '../helpers/scenario.ts'
@@ -158,5 +159,50 @@ describe('mapping rules', () => {
     const paths = h.clockify.requests.slice(before).map((r) => r.path)
     expect(paths.every((path) => path.endsWith('/time-entries'))).toBe(true)
     expect(paths).toHaveLength(1)
+  })
+
+  it('history import buckets with the same rules as the sync (Clockify tags, entries without a project)', async () => {
+    const { cu, eu, work } = clockifyPerson(h, 'dora')
+    const days = ['2026-10-01', '2026-10-02', '2026-11-19']
+    for (const day of days) {
+      h.clockify.addEntry(cu, {
+        projectId: null,
+        start: `${day}T08:00:00Z`,
+        end: `${day}T08:50:00Z`,
+        tags: ['Reading'],
+      })
+      // Tagged and in a project mapped elsewhere: the rule comes first, so it counts for the rule.
+      h.clockify.addEntry(cu, {
+        projectId: work.id,
+        start: `${day}T10:00:00Z`,
+        end: `${day}T10:30:00Z`,
+        tags: ['reading'],
+      })
+      h.clockify.addEntry(cu, {
+        projectId: work.id,
+        start: `${day}T11:00:00Z`,
+        end: `${day}T11:20:00Z`,
+      })
+    }
+    const { user } = await connectUser(
+      h.deps,
+      { kind: 'personal', token: eu.token },
+      {
+        clockifyKey: cu.key,
+      },
+    )
+    await mapProject(h.deps, user, `clockify:${work.id}`, 'productive_min')
+    await addRule(h.deps, user, { kind: 'tag', value: 'READING', attribute: 'gaming_min' })
+    await syncUser(h.deps, user, 'schedule')
+    await startHistoryImport(h.deps, user, '2026-09-30')
+    for (let i = 0; i < 50; i++) {
+      const { status } = await runHistoryImport(h.deps, user)
+      if (status?.status !== 'running') break
+      h.advance(HOUR)
+    }
+    for (const day of days) {
+      expect([day, h.exist.value(eu, 'gaming_min', day)]).toEqual([day, 80])
+      expect([day, h.exist.value(eu, 'productive_min', day)]).toEqual([day, 20])
+    }
   })
 })
