@@ -4,6 +4,7 @@ import { connectUser } from '../accounts/connect-user.ts'
 import { disconnectSource, disconnectUser } from '../accounts/disconnect.ts'
 import { mapProject } from '../accounts/map-project.ts'
 import { addRule, listRules, moveRule, removeRule } from '../accounts/mapping-rules.ts'
+import { createDurationAttribute } from '../accounts/new-attribute.ts'
 import { listProjects, refreshProjects } from '../accounts/project-list.ts'
 import { purgeAll, statusOf } from '../accounts/user-status.ts'
 import { ApiError } from '../clients/api-client.ts'
@@ -155,15 +156,29 @@ const COMMANDS: Record<string, Command> = {
   'rule add': {
     summary:
       'add a rule: project:toggl:123, tag:NAME, client:NAME, workspace:NAME|ID or description:TEXT',
-    usage: 'rule add --user ID --match tag:reading --attribute reading_min [--position N]',
-    options: { ...user, match: str, attribute: str, position: str },
+    usage:
+      'rule add --user ID --match tag:reading --attribute reading_min|--new-attribute "Deep work" [--position N]',
+    options: { ...user, match: str, attribute: str, 'new-attribute': str, position: str },
     async run(deps, f) {
       const id = userId(f)
       const match = parseMatch(required(f, 'match'))
-      const attribute = required(f, 'attribute').trim()
+      if ((f.attribute === undefined) === (f['new-attribute'] === undefined))
+        throw new UsageError('give either --attribute or --new-attribute')
       const position = f.position === undefined ? undefined : wholeNumber(f, 'position')
+      await getUser(deps.db, id)
+      // Exist has no way to delete an attribute: refuse a bad position before creating one.
+      const ruleCount = (await listRules(deps, id)).filter((r) => r.from === 'rule').length
+      if (position !== undefined && position > ruleCount + 1)
+        throw new UsageError(`Position must be a whole number from 1 to ${ruleCount + 1}`)
+      // A new attribute is created first (Exist answers with its name), then taken like any other.
+      const created =
+        f['new-attribute'] === undefined
+          ? null
+          : await createDurationAttribute(deps, id, required(f, 'new-attribute'))
+      const attribute = created?.name ?? required(f, 'attribute').trim()
       const result = await addRule(deps, id, { ...match, attribute }, position)
-      return { json: result, text: text.ruleChange(result) }
+      const json = created ? { ...result, created: created.name } : result
+      return { json, text: text.ruleChange(result) }
     },
   },
   'rule move': {

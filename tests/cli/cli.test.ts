@@ -390,6 +390,37 @@ describe('CLI', { timeout: 60_000 }, () => {
     await json(['rule', 'remove', '--user', '1', '--position', '1'])
     const last = await json(['rule', 'remove', '--user', '1', '--position', '1'])
     expect(last.released).toEqual(['tv_min'])
+    // A new Exist attribute as the target: created (duration, synced), then taken like a template.
+    oneLineError(
+      await cli([
+        'rule',
+        'add',
+        '--user',
+        '1',
+        '--match',
+        'tag:deep',
+        '--attribute',
+        'tv_min',
+        '--new-attribute',
+        'X',
+      ]),
+      /either --attribute or --new-attribute/,
+    )
+    const created = await json([
+      'rule',
+      'add',
+      '--user',
+      '1',
+      '--match',
+      'tag:deep',
+      '--new-attribute',
+      'Deep work',
+    ])
+    expect(created.created).toBe('deep_work')
+    expect(created.rules[0]).toMatchObject({ match: 'tag:deep', attribute: 'deep_work' })
+    expect(existUser.attributes.get('deep_work')).toMatchObject({ value_type: 3, manual: false })
+    const gone = await json(['rule', 'remove', '--user', '1', '--position', '1'])
+    expect(gone.released).toEqual(['deep_work'])
     expect(await json(['rules', '--user', '1'])).toEqual(before)
     const text = await cli(['rules', '--user', '1'])
     expect(text.stdout).toMatch(/1\. project:toggl:\d+ → \w+ \(project mapping\)/)

@@ -569,6 +569,17 @@ export class FakeExist {
       )
     })
 
+    // POST /api/2/attributes/create/ (docs/reference/creating_attributes.md): {label, group, value_type,
+    // manual (default true)} per item; the name is a slug of the label; an existing one fails `exists`.
+    app.post('/api/2/attributes/create/', async (c) => {
+      const items = await readItems(c)
+      if (items instanceof Response) return items
+      return this.batch(
+        c,
+        items.map((item, i) => this.create(c.get('user'), item, i)),
+      )
+    })
+
     app.post('/api/2/attributes/release/', async (c) => {
       const items = await readItems(c)
       if (items instanceof Response) return items
@@ -856,6 +867,42 @@ export class FakeExist {
     attr.active = true
     if (manual !== undefined) attr.manual = manual
     return { ok: { name: attr.name, active: true } }
+  }
+
+  private create(user: FakeExistUser, item: Item, i: number): { ok: unknown } | { fail: unknown } {
+    const { label, group, value_type: valueType, manual } = item as Record<string, unknown>
+    if (typeof label !== 'string' || typeof group !== 'string' || typeof valueType !== 'number') {
+      return fail(
+        item,
+        'missing_field',
+        `Object at index ${i} missing field(s) 'label', 'group' or 'value_type'`,
+      )
+    }
+    if (!(group in EXIST_GROUPS)) return fail(item, 'not_found', `Group '${group}' not found`)
+    const name = label
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '_')
+      .replace(/^_|_$/g, '')
+    if (!name) return fail(item, 'invalid', 'Label is empty')
+    if (user.attributes.has(name))
+      return { fail: { name, error_code: 'exists', error: `Attribute '${name}' already exists` } }
+    const attr = this.giveAttribute(user, name, {
+      owner: this.service,
+      label,
+      value_type: valueType,
+      group,
+      manual: typeof manual === 'boolean' ? manual : true,
+    })
+    return {
+      ok: {
+        name: attr.name,
+        label: attr.label,
+        group: { ...attr.group },
+        value_type: attr.value_type,
+        manual: attr.manual,
+        active: true,
+      },
+    }
   }
 
   private release(user: FakeExistUser, item: Item, i: number): { ok: unknown } | { fail: unknown } {

@@ -9,6 +9,7 @@ import {
   moveRule,
   removeRule,
 } from '../../src/accounts/mapping-rules.ts'
+import { createDurationAttribute } from '../../src/accounts/new-attribute.ts'
 import { runHistoryImport, startHistoryImport } from '../../src/sync/history-import.ts'
 import { syncUser } from '../../src/sync/sync-user.ts'
 import { createHarness, type Harness, HOUR } from '../helpers/harness.ts'
@@ -204,5 +205,39 @@ describe('mapping rules', () => {
       expect([day, h.exist.value(eu, 'gaming_min', day)]).toEqual([day, 80])
       expect([day, h.exist.value(eu, 'productive_min', day)]).toEqual([day, 20])
     }
+  })
+
+  it('creates a new Exist duration attribute for a rule, owns it and syncs it like a template', async () => {
+    const p = addPerson(h, 'erin', 'UTC')
+    h.toggl.addEntry(p.togglUser, {
+      projectId: null,
+      start: '2026-11-19T08:00:00Z',
+      stop: '2026-11-19T09:30:00Z',
+      tags: ['deep'],
+    })
+    const { user } = await connectUser(
+      h.deps,
+      { kind: 'personal', token: p.existToken },
+      {
+        togglToken: p.togglToken,
+      },
+    )
+    h.exist.resetLog()
+    const made = await createDurationAttribute(h.deps, user, '  Deep   work ')
+    expect(made).toEqual({ name: 'deep_work', label: 'Deep work' })
+    const create = h.exist.requests.find((r) => r.path === '/api/2/attributes/create/')!
+    expect(create.body).toEqual([
+      { label: 'Deep work', group: 'productivity', value_type: 3, manual: false },
+    ])
+    const attr = p.existUser.attributes.get('deep_work')!
+    expect([attr.value_type, attr.manual, attr.group.name]).toEqual([3, false, 'productivity'])
+    await addRule(h.deps, user, { kind: 'tag', value: 'deep', attribute: made.name })
+    await syncUser(h.deps, user, 'cli')
+    expect(h.exist.value(p.existUser, 'deep_work', '2026-11-19')).toBe(90)
+    // The same label again: Exist says it exists, and nothing is taken over.
+    await expect(createDurationAttribute(h.deps, user, 'Deep work')).rejects.toThrow(
+      /already has an attribute called "Deep work"/,
+    )
+    await expect(createDurationAttribute(h.deps, user, ' ')).rejects.toThrow(/1 to 40 characters/)
   })
 })

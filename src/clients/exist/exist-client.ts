@@ -41,6 +41,10 @@ export interface ExistClient {
     items: ({ template: string } | { name: string })[],
   ): Promise<{ status: number; body: WriteResponse }>
   release(names: string[]): Promise<{ status: number; body: WriteResponse }>
+  /** New attributes, owned by us and synced (`manual: false`); `success[].name` is the name Exist chose. */
+  create(
+    items: { label: string; group: string; value_type: number }[],
+  ): Promise<{ status: number; body: WriteResponse }>
   write(
     op: 'increment' | 'update',
     items: ExistWriteItem[],
@@ -106,6 +110,13 @@ export function existClient(deps: HttpDeps, baseUrl: string, accessToken: string
     acquire: (items) =>
       post(
         '/attributes/acquire/',
+        items.map((i) => ({ ...i, manual: false })),
+      ),
+    // https://developer.exist.io/reference/creating_attributes/ (reference/exist-api.md 2.3): `manual`
+    // defaults to true, which would make it a manual attribute the user fills in by hand.
+    create: (items) =>
+      post(
+        '/attributes/create/',
         items.map((i) => ({ ...i, manual: false })),
       ),
     release: (names) =>
