@@ -112,6 +112,20 @@ export function RulesSection(props: {
           error={errors.attribute}
           empty="— choose —"
         />
+        <label for="rule-new-attribute">or a new attribute</label>
+        <input
+          id="rule-new-attribute"
+          name="newAttribute"
+          value={form.newAttribute ?? ''}
+          maxlength={40}
+          placeholder="Deep work"
+          aria-invalid={errors.newAttribute ? 'true' : undefined}
+        />
+        {errors.newAttribute && (
+          <p class="error" role="alert">
+            {errors.newAttribute}
+          </p>
+        )}
         <label for="rule-position">Place</label>
         <select id="rule-position" name="position">
           {Array.from({ length: n + 1 }, (_, i) => i + 1).map((p) => (

@@ -113,6 +113,13 @@ export const RuleForm = z.object({
   attribute: z
     .string({ error: 'Choose an attribute' })
     .regex(/^$|^[a-z0-9_]{1,100}$/, 'Choose an attribute from the list'),
+  /** Or a new Exist attribute, created from this name (add only). */
+  newAttribute: z
+    .string()
+    .trim()
+    .max(40, 'At most 40 characters')
+    .regex(/^[^\p{Cc}]*$/u, 'Letters, digits and spaces only')
+    .default(''),
   position: POSITION.optional(),
   action: z.enum(['add', 'preview', 'save']).default('add'),
 })

@@ -74,6 +74,33 @@ describe('rule routes', () => {
     expect(h.exist.value(alice.existUser, 'gaming_min', '2026-11-18')).toBe(20)
   })
 
+  it('adds a rule to a new Exist attribute named on the form', async () => {
+    const client = await signIn(alice)
+    const both = await client.post('/mapping/rules', {
+      kind: 'tag',
+      value: 'reading',
+      attribute: 'tv_min',
+      newAttribute: 'Deep work',
+    })
+    expect(text((await client.follow(both)).html)).toContain('not both')
+    expect(alice.existUser.attributes.has('deep_work')).toBe(false)
+    await client.get('/mapping')
+    const added = await client.post('/mapping/rules', {
+      kind: 'tag',
+      value: 'reading',
+      attribute: '',
+      newAttribute: 'Deep work',
+    })
+    expect(text((await client.follow(added)).html)).toContain('Rule added.')
+    expect(alice.existUser.attributes.get('deep_work')).toMatchObject({
+      value_type: 3,
+      manual: false,
+    })
+    expect(await listRules(h.deps, await idOf('alice'))).toEqual([
+      { position: 1, match: 'tag:reading', attribute: 'deep_work', from: 'rule' },
+    ])
+  })
+
   it('edits, moves and deletes by position', async () => {
     const client = await signIn(alice)
     const add = (value: string, attribute: string) =>

@@ -7,6 +7,7 @@ import {
   type RuleChange,
   removeRule,
 } from '../../accounts/mapping-rules.ts'
+import { createDurationAttribute } from '../../accounts/new-attribute.ts'
 import { UnreadableCredential } from '../../accounts/open-secret.ts'
 import { previewRule } from '../../accounts/rule-preview.ts'
 import { ApiError } from '../../clients/api-client.ts'
@@ -45,8 +46,16 @@ export function ruleRoutes(): Hono<AppEnv> {
           form: { values: ruleValues(fields) },
         })
       }
-      if (!attribute) return refused(c, fields, { attribute: 'Choose an attribute' })
-      const change = await addRule(deps, user.id, { kind, value, attribute }, position)
+      const { newAttribute } = form.data
+      if (attribute && newAttribute)
+        return refused(c, fields, {
+          newAttribute: 'Choose an attribute or name a new one, not both',
+        })
+      if (!attribute && !newAttribute)
+        return refused(c, fields, { attribute: 'Choose an attribute (or name a new one)' })
+      // A new attribute is created in Exist first (it answers with its name), then taken like any other.
+      const target = attribute || (await createDurationAttribute(deps, user.id, newAttribute)).name
+      const change = await addRule(deps, user.id, { kind, value, attribute: target }, position)
       return redirectWith(c, BACK, saved('Rule added', change))
     } catch (error) {
       return failed(c, fields, error)
@@ -119,7 +128,7 @@ function saved(what: string, change: RuleChange) {
 /** The add form's fields, to show them again after a preview or a refusal. */
 function ruleValues(fields: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {}
-  for (const k of ['kind', 'value', 'attribute', 'position'])
+  for (const k of ['kind', 'value', 'attribute', 'newAttribute', 'position'])
     if (fields[k] !== undefined) out[`rule.${k}`] = fields[k].slice(0, 200)
   return out
 }
