@@ -85,6 +85,20 @@ export async function mappedPerson(h: Stack, name = 'alice', zone = 'Europe/Berl
   return { ...p, user, work, side, tv, zone }
 }
 
+/** mappedPerson with Toggl entries already tracked: [project, start, stop] (UTC instants). */
+export async function mappedPersonWith(
+  h: Stack,
+  entries: ['work' | 'side' | 'tv', string, string][],
+  name = 'alice',
+  zone = 'Europe/Berlin',
+) {
+  const p = await mappedPerson(h, name, zone)
+  for (const [project, start, stop] of entries) {
+    h.toggl.addEntry(p.togglUser, { projectId: p[project].id, start, stop })
+  }
+  return p
+}
+
 /** Every item Exist was sent, as [endpoint, attribute, value]. */
 export function sentToExist(h: Stack): [string, string, number][] {
   return h.exist

@@ -14,7 +14,7 @@ import { createHarness, type Harness, HOUR } from '../helpers/harness.ts'
 import {
   addPerson,
   expectExistMatchesToggl,
-  mappedPerson,
+  mappedPersonWith,
   type Person,
 } from '../helpers/scenario.ts'
 
@@ -33,17 +33,10 @@ describe('connect, zero out, disconnect', () => {
   let p: Person
   beforeEach(async () => {
     h = await createHarness({ now: '2026-11-20T12:00:00Z' })
-    p = await mappedPerson(h)
-    h.toggl.addEntry(p.togglUser, {
-      projectId: p.work.id,
-      start: '2026-11-19T08:00:00Z',
-      stop: '2026-11-19T09:00:00Z',
-    })
-    h.toggl.addEntry(p.togglUser, {
-      projectId: p.tv.id,
-      start: '2026-11-18T19:00:00Z',
-      stop: '2026-11-18T20:30:00Z',
-    })
+    p = await mappedPersonWith(h, [
+      ['work', '2026-11-19T08:00:00Z', '2026-11-19T09:00:00Z'],
+      ['tv', '2026-11-18T19:00:00Z', '2026-11-18T20:30:00Z'],
+    ])
   })
   afterEach(() => h.close())
 

@@ -10,24 +10,17 @@ import { users } from '../../src/store/schema.ts'
 import { LEASE_TTL_MS, MAX_RUN_MS } from '../../src/sync/run-lease.ts'
 import { syncUser } from '../../src/sync/sync-user.ts'
 import { createHarness, type Harness, HOUR } from '../helpers/harness.ts'
-import { expectExistMatchesToggl, mappedPerson, type Person } from '../helpers/scenario.ts'
+import { expectExistMatchesToggl, mappedPersonWith, type Person } from '../helpers/scenario.ts'
 
 describe('run lease', () => {
   let h: Harness
   let p: Person
   beforeEach(async () => {
     h = await createHarness({ now: '2026-11-20T12:00:00Z' })
-    p = await mappedPerson(h)
-    h.toggl.addEntry(p.togglUser, {
-      projectId: p.work.id,
-      start: '2026-11-19T08:00:00Z',
-      stop: '2026-11-19T09:30:00Z',
-    })
-    h.toggl.addEntry(p.togglUser, {
-      projectId: p.tv.id,
-      start: '2026-11-18T20:00:00Z',
-      stop: '2026-11-18T21:00:00Z',
-    })
+    p = await mappedPersonWith(h, [
+      ['work', '2026-11-19T08:00:00Z', '2026-11-19T09:30:00Z'],
+      ['tv', '2026-11-18T20:00:00Z', '2026-11-18T21:00:00Z'],
+    ])
   })
   afterEach(() => h.close())
 

@@ -12,7 +12,7 @@ import {
   clockifyEntries,
   expectExistMatches,
   expectExistMatchesToggl,
-  mappedPerson,
+  mappedPersonWith,
   type Person,
   togglEntries,
 } from '../helpers/scenario.ts'
@@ -22,17 +22,10 @@ describe('a source that refuses its token is paused', () => {
   let p: Person
   beforeEach(async () => {
     h = await createHarness({ now: '2026-11-20T12:00:00Z' })
-    p = await mappedPerson(h)
-    h.toggl.addEntry(p.togglUser, {
-      projectId: p.work.id,
-      start: '2026-11-19T08:00:00Z',
-      stop: '2026-11-19T09:00:00Z',
-    })
-    h.toggl.addEntry(p.togglUser, {
-      projectId: p.tv.id,
-      start: '2026-11-18T19:00:00Z',
-      stop: '2026-11-18T20:30:00Z',
-    })
+    p = await mappedPersonWith(h, [
+      ['work', '2026-11-19T08:00:00Z', '2026-11-19T09:00:00Z'],
+      ['tv', '2026-11-18T19:00:00Z', '2026-11-18T20:30:00Z'],
+    ])
     await syncUser(h.deps, p.user, 'cli')
     expectExistMatchesToggl(h, p)
   })

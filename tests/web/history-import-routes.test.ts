@@ -2,7 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createApp } from '../../src/web/create-app.tsx'
 import { createHarness, type Harness } from '../helpers/harness.ts'
-import { mappedPerson, type Person } from '../helpers/scenario.ts'
+import { mappedPersonWith, type Person } from '../helpers/scenario.ts'
 import { text, WebClient } from '../helpers/web-client.ts'
 
 describe('web: history import', () => {
@@ -10,12 +10,9 @@ describe('web: history import', () => {
   let p: Person
   beforeEach(async () => {
     h = await createHarness({ now: '2026-11-20T12:00:00Z' })
-    p = await mappedPerson(h)
-    h.toggl.addEntry(p.togglUser, {
-      projectId: p.work.id,
-      start: '2026-10-01T08:00:00Z',
-      stop: '2026-10-01T09:00:00Z',
-    })
+    p = await mappedPersonWith(h, [
+      ['work', '2026-10-01T08:00:00Z', '2026-10-01T09:00:00Z'],
+    ])
   })
   afterEach(() => h.close())
 

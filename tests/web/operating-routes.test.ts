@@ -6,7 +6,7 @@ import { createSecretBox } from '../../src/shared/secret-box.ts'
 import { users } from '../../src/store/schema.ts'
 import { createApp } from '../../src/web/create-app.tsx'
 import { createHarness, type Harness } from '../helpers/harness.ts'
-import { mappedPerson, type Person } from '../helpers/scenario.ts'
+import { mappedPersonWith, type Person } from '../helpers/scenario.ts'
 import { text, WebClient } from '../helpers/web-client.ts'
 
 describe('web: operating problems in plain words', () => {
@@ -14,12 +14,9 @@ describe('web: operating problems in plain words', () => {
   let p: Person
   beforeEach(async () => {
     h = await createHarness({ now: '2026-11-20T12:00:00Z' })
-    p = await mappedPerson(h)
-    h.toggl.addEntry(p.togglUser, {
-      projectId: p.work.id,
-      start: '2026-11-19T08:00:00Z',
-      stop: '2026-11-19T09:00:00Z',
-    })
+    p = await mappedPersonWith(h, [
+      ['work', '2026-11-19T08:00:00Z', '2026-11-19T09:00:00Z'],
+    ])
   })
   afterEach(() => h.close())
 
