@@ -1,17 +1,10 @@
 /** `import-history` as a real process: killed with SIGKILL mid-import, then run again, it carries on from its stored chunk and lands the truth. */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { DateTime } from 'luxon'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { connectUser } from '../../src/accounts/connect-user.ts'
-import { mapProject } from '../../src/accounts/map-project.ts'
 import { localWindow } from '../../src/core/local-window.ts'
-import { createNodeDeps } from '../../src/entry/node-deps.ts'
-import { FakeExist, FakeToggl, NetworkFaults, type ServedFake, serveFake } from '../fakes/index.ts'
-import { startCli } from '../helpers/cli-process.ts'
-import { TEST_SECRET } from '../helpers/harness.ts'
+import { FakeExist, FakeToggl, NetworkFaults } from '../fakes/index.ts'
+import { connectMappedIn, serveCliEnv, startCli } from '../helpers/cli-process.ts'
 import { datesBetween, expectHistoryMatches, historyEntries } from '../helpers/history.ts'
 import { togglEntries } from '../helpers/scenario.ts'
 
@@ -29,35 +22,23 @@ describe('import-history as a process', { timeout: 60_000 }, () => {
   })
   const work = toggl.addProject(togglUser, { name: 'Work' })
   const tv = toggl.addProject(togglUser, { name: 'TV' })
-  let servers: ServedFake[]
-  let dir: string
+  let world: Awaited<ReturnType<typeof serveCliEnv>>
   let env: NodeJS.ProcessEnv
   let userId: number
 
   beforeAll(async () => {
-    servers = await Promise.all([serveFake(toggl.fetch), serveFake(existNet.wrap(exist.fetch))])
-    dir = mkdtempSync(join(tmpdir(), 'timebridge-hist-'))
-    env = {
-      ...process.env,
-      DATABASE_PATH: join(dir, 'data', 'tb.db'),
-      SECRET_KEY: TEST_SECRET,
-      TOGGL_URL: servers[0]!.url,
-      EXIST_URL: servers[1]!.url,
-    }
-    const { deps, close } = await createNodeDeps(env)
-    ;({ user: userId } = await connectUser(
-      deps,
-      { kind: 'personal', token: existUser.token },
-      { togglToken: togglUser.token },
-    ))
-    await mapProject(deps, userId, `toggl:${work.id}`, 'productive_min')
-    await mapProject(deps, userId, `toggl:${tv.id}`, 'tv_min')
-    close()
+    world = await serveCliEnv(
+      'timebridge-hist-',
+      [toggl.fetch, existNet.wrap(exist.fetch)],
+      'data/tb.db',
+    )
+    env = world.env
+    userId = await connectMappedIn(env, existUser.token, togglUser.token, [
+      [`toggl:${work.id}`, 'productive_min'],
+      [`toggl:${tv.id}`, 'tv_min'],
+    ])
   })
-  afterAll(async () => {
-    await Promise.all(servers.map((s) => s.close()))
-    rmSync(dir, { recursive: true, force: true })
-  })
+  afterAll(() => world.close())
 
   const progress = () => {
     const db = new Database(env.DATABASE_PATH!, { readonly: true })

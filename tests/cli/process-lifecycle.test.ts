@@ -5,15 +5,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { connectUser } from '../../src/accounts/connect-user.ts'
-import { mapProject } from '../../src/accounts/map-project.ts'
-import { localWindow } from '../../src/core/local-window.ts'
-import { createNodeDeps } from '../../src/entry/node-deps.ts'
-import { FakeExist, FakeToggl, NetworkFaults, type ServedFake, serveFake } from '../fakes/index.ts'
-import { startCli } from '../helpers/cli-process.ts'
-import { TEST_SECRET } from '../helpers/harness.ts'
-import { trueMinutes } from '../helpers/oracle.ts'
-import { togglEntries } from '../helpers/scenario.ts'
+import { FakeExist, FakeToggl, NetworkFaults } from '../fakes/index.ts'
+import { connectMappedIn, serveCliEnv, startCli } from '../helpers/cli-process.ts'
+import { expectExistMatchesAt, togglEntries } from '../helpers/scenario.ts'
 
 const ZONE = 'Europe/Berlin'
 
@@ -34,38 +28,23 @@ describe('processes: crash, shutdown and operating', { timeout: 60_000 }, () => 
   })
   const work = toggl.addProject(togglUser, { name: 'Work' })
   const tv = toggl.addProject(togglUser, { name: 'TV' })
-  let servers: ServedFake[]
-  let dir: string
+  let world: Awaited<ReturnType<typeof serveCliEnv>>
   let env: NodeJS.ProcessEnv
   let userId: number
 
   beforeAll(async () => {
-    servers = await Promise.all([
-      serveFake(togglNet.wrap(toggl.fetch)),
-      serveFake(existNet.wrap(exist.fetch)),
+    world = await serveCliEnv(
+      'timebridge-proc-',
+      [togglNet.wrap(toggl.fetch), existNet.wrap(exist.fetch)],
+      'data/tb.db',
+    )
+    env = world.env
+    userId = await connectMappedIn(env, existUser.token, togglUser.token, [
+      [`toggl:${work.id}`, 'productive_min'],
+      [`toggl:${tv.id}`, 'tv_min'],
     ])
-    dir = mkdtempSync(join(tmpdir(), 'timebridge-proc-'))
-    env = {
-      ...process.env,
-      DATABASE_PATH: join(dir, 'data', 'tb.db'),
-      SECRET_KEY: TEST_SECRET,
-      TOGGL_URL: servers[0]!.url,
-      EXIST_URL: servers[1]!.url,
-    }
-    const { deps, close } = await createNodeDeps(env)
-    ;({ user: userId } = await connectUser(
-      deps,
-      { kind: 'personal', token: existUser.token },
-      { togglToken: togglUser.token },
-    ))
-    await mapProject(deps, userId, `toggl:${work.id}`, 'productive_min')
-    await mapProject(deps, userId, `toggl:${tv.id}`, 'tv_min')
-    close()
   })
-  afterAll(async () => {
-    await Promise.all(servers.map((s) => s.close()))
-    rmSync(dir, { recursive: true, force: true })
-  })
+  afterAll(() => world.close())
   beforeEach(() => {
     togglNet.onRequest = existNet.onRequest = undefined
     togglNet.onResponse = existNet.onResponse = undefined
@@ -80,22 +59,19 @@ describe('processes: crash, shutdown and operating', { timeout: 60_000 }, () => 
       stop: start + (5 + Math.floor(Math.random() * 90)) * 60_000,
     })
   }
-  const expectConverged = () => {
-    const now = Date.now()
-    const { dates } = localWindow(now, ZONE, 14)
-    const attributeOf = new Map([
-      [`toggl:${work.id}`, 'productive_min'],
-      [`toggl:${tv.id}`, 'tv_min'],
-    ])
-    const truth = trueMinutes(togglEntries(togglUser), attributeOf, ZONE, dates, now)
-    const actual = new Map(
-      [...truth.keys()].map((a) => [
-        a,
-        new Map(dates.map((d) => [d, exist.value(existUser, a, d)])),
+  const expectConverged = () =>
+    expectExistMatchesAt(
+      exist,
+      Date.now(),
+      existUser,
+      ZONE,
+      togglEntries(togglUser),
+      new Map([
+        [`toggl:${work.id}`, 'productive_min'],
+        [`toggl:${tv.id}`, 'tv_min'],
       ]),
     )
-    expect(actual).toEqual(truth)
-  }
+
   const cleanSync = async () => {
     const r = await startCli(['sync', '--user', String(userId), '--json'], env).done
     expect(r.stderr).toBe('')

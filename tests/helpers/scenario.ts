@@ -144,14 +144,22 @@ export function expectExistMatches(
   entries: OracleEntry[],
   attributeOf: ReadonlyMap<string, string>,
 ) {
-  const now = h.deps.now()
+  expectExistMatchesAt(h.exist, h.deps.now(), existUser, zone, entries, attributeOf)
+}
+
+/** expectExistMatches for a fake Exist served to another process, with the window ending at `now`. */
+export function expectExistMatchesAt(
+  exist: FakeExist,
+  now: number,
+  existUser: FakeExistUser,
+  zone: string,
+  entries: OracleEntry[],
+  attributeOf: ReadonlyMap<string, string>,
+) {
   const { dates } = localWindow(now, zone, 14)
   const truth = trueMinutes(entries, attributeOf, zone, dates, now)
   const actual = new Map(
-    [...truth.keys()].map((a) => [
-      a,
-      new Map(dates.map((d) => [d, h.exist.value(existUser, a, d)])),
-    ]),
+    [...truth.keys()].map((a) => [a, new Map(dates.map((d) => [d, exist.value(existUser, a, d)]))]),
   )
   expect(actual).toEqual(truth)
 }

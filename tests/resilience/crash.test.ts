@@ -5,19 +5,10 @@
  * delay — and one clean `sync`, started at once, must run and leave Exist equal to the truth.
  * A failure prints its seed; TIMEBRIDGE_SEED=<base seed> replays the sequence. TIMEBRIDGE_LONG=1 tries 100 kills.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { connectUser } from '../../src/accounts/connect-user.ts'
-import { mapProject } from '../../src/accounts/map-project.ts'
-import { localWindow } from '../../src/core/local-window.ts'
-import { createNodeDeps } from '../../src/entry/node-deps.ts'
-import { FakeExist, FakeToggl, NetworkFaults, type ServedFake, serveFake } from '../fakes/index.ts'
-import { type CliChild, startCli } from '../helpers/cli-process.ts'
-import { TEST_SECRET } from '../helpers/harness.ts'
-import { trueMinutes } from '../helpers/oracle.ts'
-import { togglEntries } from '../helpers/scenario.ts'
+import { FakeExist, FakeToggl, NetworkFaults } from '../fakes/index.ts'
+import { type CliChild, connectMappedIn, serveCliEnv, startCli } from '../helpers/cli-process.ts'
+import { expectExistMatchesAt, togglEntries } from '../helpers/scenario.ts'
 import { baseSeed, type Rand, seeded } from '../helpers/seeded.ts'
 
 const LONG = process.env.TIMEBRIDGE_LONG === '1'
@@ -57,50 +48,22 @@ describe('crash: sync killed with SIGKILL at random points, then one clean run c
     [`toggl:${projects[1]!.id}`, 'tv_min'],
     [`toggl:${projects[2]!.id}`, 'gaming_min'],
   ])
-  let servers: ServedFake[]
-  let dir: string
+  let world: Awaited<ReturnType<typeof serveCliEnv>>
   let env: NodeJS.ProcessEnv
   let userId: number
 
   beforeAll(async () => {
-    servers = await Promise.all([
-      serveFake(togglNet.wrap(toggl.fetch)),
-      serveFake(existNet.wrap(exist.fetch)),
+    world = await serveCliEnv('timebridge-crash-', [
+      togglNet.wrap(toggl.fetch),
+      existNet.wrap(exist.fetch),
     ])
-    dir = mkdtempSync(join(tmpdir(), 'timebridge-crash-'))
-    env = {
-      ...process.env,
-      DATABASE_PATH: join(dir, 'tb.db'),
-      SECRET_KEY: TEST_SECRET,
-      TOGGL_URL: servers[0]!.url,
-      EXIST_URL: servers[1]!.url,
-    }
-    const { deps, close } = await createNodeDeps(env)
-    ;({ user: userId } = await connectUser(
-      deps,
-      { kind: 'personal', token: existUser.token },
-      { togglToken: togglUser.token },
-    ))
-    for (const [project, attribute] of mapping) await mapProject(deps, userId, project, attribute)
-    close()
+    env = world.env
+    userId = await connectMappedIn(env, existUser.token, togglUser.token, mapping)
   })
-  afterAll(async () => {
-    await Promise.all(servers.map((s) => s.close()))
-    rmSync(dir, { recursive: true, force: true })
-  })
+  afterAll(() => world.close())
 
-  const expectConverged = () => {
-    const now = Date.now()
-    const { dates } = localWindow(now, ZONE, 14)
-    const truth = trueMinutes(togglEntries(togglUser), mapping, ZONE, dates, now)
-    const actual = new Map(
-      [...truth.keys()].map((a) => [
-        a,
-        new Map(dates.map((d) => [d, exist.value(existUser, a, d)])),
-      ]),
-    )
-    expect(actual).toEqual(truth)
-  }
+  const expectConverged = () =>
+    expectExistMatchesAt(exist, Date.now(), existUser, ZONE, togglEntries(togglUser), mapping)
 
   /** Random edits in Toggl since the last run, so the next run has writes to make. */
   const edit = (rand: Rand) => {
