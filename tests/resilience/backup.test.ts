@@ -3,17 +3,12 @@
  * second and another connection commits paired rows: every copy passes SQLite's integrity check,
  * holds only whole transactions, is private (0600), and works as a database for the CLI.
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { statSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { connectUser } from '../../src/accounts/connect-user.ts'
-import { mapProject } from '../../src/accounts/map-project.ts'
-import { createNodeDeps } from '../../src/entry/node-deps.ts'
-import { FakeExist, FakeToggl, type ServedFake, serveFake } from '../fakes/index.ts'
-import { startCli } from '../helpers/cli-process.ts'
-import { TEST_SECRET } from '../helpers/harness.ts'
+import { FakeExist, FakeToggl } from '../fakes/index.ts'
+import { connectMappedIn, serveCliEnv, startCli } from '../helpers/cli-process.ts'
 import { freePort } from '../helpers/web-stack.ts'
 
 const ZONE = 'Europe/Berlin'
@@ -21,21 +16,13 @@ const ZONE = 'Europe/Berlin'
 describe('backup while the server runs and writes', { timeout: 90_000 }, () => {
   const toggl = new FakeToggl({ quotaPerHour: 1_000_000 })
   const exist = new FakeExist({ ratePerHour: 1_000_000 })
-  let servers: ServedFake[]
+  let world: Awaited<ReturnType<typeof serveCliEnv>>
   let dir: string
   let env: NodeJS.ProcessEnv
 
   beforeAll(async () => {
-    servers = await Promise.all([serveFake(toggl.fetch), serveFake(exist.fetch)])
-    dir = mkdtempSync(join(tmpdir(), 'timebridge-backup-'))
-    env = {
-      ...process.env,
-      DATABASE_PATH: join(dir, 'tb.db'),
-      SECRET_KEY: TEST_SECRET,
-      TOGGL_URL: servers[0]!.url,
-      EXIST_URL: servers[1]!.url,
-    }
-    const { deps, close } = await createNodeDeps(env)
+    world = await serveCliEnv('timebridge-backup-', [toggl.fetch, exist.fetch])
+    ;({ env, dir } = world)
     for (const name of ['ann', 'ben', 'cat']) {
       const t = toggl.addUser({ token: `backup-toggl-${name}-0001`, timezone: ZONE })
       const e = exist.addUser({
@@ -44,21 +31,12 @@ describe('backup while the server runs and writes', { timeout: 90_000 }, () => {
         timezone: ZONE,
       })
       const work = toggl.addProject(t, { name: 'Work' })
-      const { user } = await connectUser(
-        deps,
-        { kind: 'personal', token: e.token },
-        { togglToken: t.token },
-      )
-      await mapProject(deps, user, `toggl:${work.id}`, 'productive_min')
+      await connectMappedIn(env, e.token, t.token, [[`toggl:${work.id}`, 'productive_min']])
       // A running timer: every run has a new total to send, so every run writes.
       toggl.addEntry(t, { projectId: work.id, start: Date.now() - 3_600_000, stop: null })
     }
-    close()
   })
-  afterAll(async () => {
-    await Promise.all(servers.map((s) => s.close()))
-    rmSync(dir, { recursive: true, force: true })
-  })
+  afterAll(() => world.close())
 
   it('writes consistent, private, usable copies', async () => {
     const server = startCli(['serve'], {
