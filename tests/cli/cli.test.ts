@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { FakeClockify, FakeExist, FakeToggl, type ServedFake, serveFake } from '../fakes/index.ts'
-import { TEST_SECRET } from '../helpers/harness.ts'
+import { FakeClockify, FakeExist, FakeToggl } from '../fakes/index.ts'
+import { serveCliEnv } from '../helpers/cli-process.ts'
 
 const run = promisify(execFile)
 const ROOT = resolve(import.meta.dirname, '../..')
@@ -32,7 +32,7 @@ describe('CLI', { timeout: 60_000 }, () => {
   const clockifyUser = clockify.addUser({ key: 'cli-clockify-key-0001', name: 'Dana' })
   const reading = clockify.addProject(clockifyUser, { name: 'Reading' })
   const tokens = [togglUser.token, existUser.token, clockifyUser.key]
-  let servers: ServedFake[]
+  let world: Awaited<ReturnType<typeof serveCliEnv>>
   let dir: string
   let env: NodeJS.ProcessEnv
   let all = ''
@@ -40,20 +40,8 @@ describe('CLI', { timeout: 60_000 }, () => {
   beforeAll(async () => {
     // The bundle is what `npm run cli` runs; build it from the current source (npm test does too).
     await run(NODE, [join(ROOT, 'scripts/build.mjs')], { cwd: ROOT })
-    servers = await Promise.all([
-      serveFake(toggl.fetch),
-      serveFake(exist.fetch),
-      serveFake(clockify.fetch),
-    ])
-    dir = mkdtempSync(join(tmpdir(), 'timebridge-cli-'))
-    env = {
-      ...process.env,
-      DATABASE_PATH: join(dir, 'tb.db'),
-      SECRET_KEY: TEST_SECRET,
-      TOGGL_URL: servers[0]!.url,
-      EXIST_URL: servers[1]!.url,
-      CLOCKIFY_URL: servers[2]!.url,
-    }
+    world = await serveCliEnv('timebridge-cli-', [toggl.fetch, exist.fetch, clockify.fetch])
+    ;({ env, dir } = world)
     const start = Date.now() - 26 * 3_600_000
     toggl.addEntry(togglUser, { projectId: work.id, start, stop: start + 90 * 60_000 })
     toggl.addEntry(togglUser, {
@@ -63,8 +51,7 @@ describe('CLI', { timeout: 60_000 }, () => {
     })
   })
   afterAll(async () => {
-    await Promise.all(servers.map((s) => s.close()))
-    rmSync(dir, { recursive: true, force: true })
+    await world.close()
     // Nothing the CLI printed, in any test, contained a token.
     for (const token of tokens) expect(all).not.toContain(token)
   })

@@ -44,7 +44,7 @@ export function startCli(
   return { child, done }
 }
 
-/** Fakes served on loopback (Toggl, Exist, then any others), a fresh data folder, and the env the CLI reads to reach them. */
+/** Fakes served on loopback (Toggl, Exist, optionally Clockify), a fresh data folder, and the env the CLI reads to reach them. */
 export async function serveCliEnv(
   prefix: string,
   fetches: Parameters<typeof serveFake>[0][],
@@ -58,6 +58,7 @@ export async function serveCliEnv(
     SECRET_KEY: TEST_SECRET,
     TOGGL_URL: servers[0]!.url,
     EXIST_URL: servers[1]!.url,
+    ...(servers[2] && { CLOCKIFY_URL: servers[2].url }),
   }
   const close = async () => {
     await Promise.all(servers.map((s) => s.close()))
