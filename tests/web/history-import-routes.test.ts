@@ -10,9 +10,7 @@ describe('web: history import', () => {
   let p: Person
   beforeEach(async () => {
     h = await createHarness({ now: '2026-11-20T12:00:00Z' })
-    p = await mappedPersonWith(h, [
-      ['work', '2026-10-01T08:00:00Z', '2026-10-01T09:00:00Z'],
-    ])
+    p = await mappedPersonWith(h, [['work', '2026-10-01T08:00:00Z', '2026-10-01T09:00:00Z']])
   })
   afterEach(() => h.close())
 

@@ -14,9 +14,7 @@ describe('web: operating problems in plain words', () => {
   let p: Person
   beforeEach(async () => {
     h = await createHarness({ now: '2026-11-20T12:00:00Z' })
-    p = await mappedPersonWith(h, [
-      ['work', '2026-11-19T08:00:00Z', '2026-11-19T09:00:00Z'],
-    ])
+    p = await mappedPersonWith(h, [['work', '2026-11-19T08:00:00Z', '2026-11-19T09:00:00Z']])
   })
   afterEach(() => h.close())
 
