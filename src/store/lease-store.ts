@@ -1,5 +1,5 @@
 /** The per-user run lease in `users`: claim it when free, take it over from a named owner, renew it, release it. */
-import { and, eq, isNull, lt, or } from 'drizzle-orm'
+import { and, eq, isNull, lt, or, type SQL } from 'drizzle-orm'
 import type { Db, Statement } from './database.ts'
 import { users } from './schema.ts'
 
@@ -33,14 +33,13 @@ export async function claimFreeLease(
   now: number,
   ttlMs: number,
 ): Promise<boolean> {
-  const taken = await db
-    .update(users)
-    .set(claim(owner, now, ttlMs))
-    .where(
-      and(eq(users.id, userId), or(isNull(users.leaseUntil), lt(users.leaseUntil, new Date(now)))),
-    )
-    .returning({ id: users.id })
-  return taken.length === 1
+  return claimWhere(
+    db,
+    and(eq(users.id, userId), or(isNull(users.leaseUntil), lt(users.leaseUntil, new Date(now)))),
+    owner,
+    now,
+    ttlMs,
+  )
 }
 
 /** Takes the lease over from `from` (its process is gone), unless someone else changed it meanwhile. */
@@ -52,10 +51,21 @@ export async function takeLeaseFrom(
   now: number,
   ttlMs: number,
 ): Promise<boolean> {
+  return claimWhere(db, and(eq(users.id, userId), eq(users.leaseOwner, from)), owner, now, ttlMs)
+}
+
+/** Writes the claim on the one row `where` still matches; true when it did (the guard is the compare-and-set). */
+async function claimWhere(
+  db: Db,
+  where: SQL | undefined,
+  owner: string,
+  now: number,
+  ttlMs: number,
+): Promise<boolean> {
   const taken = await db
     .update(users)
     .set(claim(owner, now, ttlMs))
-    .where(and(eq(users.id, userId), eq(users.leaseOwner, from)))
+    .where(where)
     .returning({ id: users.id })
   return taken.length === 1
 }
