@@ -91,20 +91,15 @@ export function RulesSection(props: {
           <strong>Add a rule</strong>
         </p>
         <KindSelect id="rule-kind" selected={form.kind ?? 'tag'} error={errors.kind} />
-        <label for="rule-value">Match</label>
-        <input
+        <TextInput
           id="rule-value"
           name="value"
+          label="Match"
           value={form.value ?? ''}
           maxlength={200}
           placeholder="reading"
-          aria-invalid={errors.value ? 'true' : undefined}
+          error={errors.value}
         />
-        {errors.value && (
-          <p class="error" role="alert">
-            {errors.value}
-          </p>
-        )}
         <AttributeSelect
           id="rule-attribute"
           options={options}
@@ -112,20 +107,15 @@ export function RulesSection(props: {
           error={errors.attribute}
           empty="— choose —"
         />
-        <label for="rule-new-attribute">or a new attribute</label>
-        <input
+        <TextInput
           id="rule-new-attribute"
           name="newAttribute"
+          label="or a new attribute"
           value={form.newAttribute ?? ''}
           maxlength={40}
           placeholder="Deep work"
-          aria-invalid={errors.newAttribute ? 'true' : undefined}
+          error={errors.newAttribute}
         />
-        {errors.newAttribute && (
-          <p class="error" role="alert">
-            {errors.newAttribute}
-          </p>
-        )}
         <label for="rule-position">Place</label>
         <select id="rule-position" name="position">
           {Array.from({ length: n + 1 }, (_, i) => i + 1).map((p) => (
@@ -152,6 +142,36 @@ export function RulesSection(props: {
         </div>
       </form>
     </section>
+  )
+}
+
+/** A labelled text input of the add-rule form and, when the last submit was refused, the reason below it. */
+function TextInput(props: {
+  id: string
+  name: string
+  label: string
+  value: string
+  maxlength: number
+  placeholder: string
+  error?: string | undefined
+}) {
+  return (
+    <>
+      <label for={props.id}>{props.label}</label>
+      <input
+        id={props.id}
+        name={props.name}
+        value={props.value}
+        maxlength={props.maxlength}
+        placeholder={props.placeholder}
+        aria-invalid={props.error ? 'true' : undefined}
+      />
+      {props.error && (
+        <p class="error" role="alert">
+          {props.error}
+        </p>
+      )}
+    </>
   )
 }
 
