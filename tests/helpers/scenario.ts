@@ -52,6 +52,46 @@ export function clockifyPerson(
   return { cu, eu, work, reading }
 }
 
+/**
+ * A Clockify user in two workspaces, Own work → productive_min and Team work (workspace "Team") →
+ * tv_min, connected and mapped, with an hour tracked on Team work; then `leave()` drops the Team
+ * workspace (Clockify answers 403 for it) and tracks 20 minutes on Own work; `rejoin()` gives it back.
+ */
+export async function clockifyTeamMember(h: Stack & { clockify: FakeClockify }) {
+  const cu = h.clockify.addUser({ key: 'clockify-key-team-0001', name: 'team' })
+  const eu = h.exist.addUser({
+    token: 'exist-token-team-0001',
+    username: 'team',
+    timezone: 'Europe/Berlin',
+  })
+  const teamWs = h.clockify.addWorkspace(cu, 'Team')
+  const own = h.clockify.addProject(cu, { name: 'Own work' })
+  const team = h.clockify.addProject(cu, { name: 'Team work', workspaceId: teamWs })
+  const { user, mapping } = await connectMapped(
+    h,
+    eu.token,
+    { clockifyKey: cu.key },
+    { [`clockify:${own.id}`]: 'productive_min', [`clockify:${team.id}`]: 'tv_min' },
+  )
+  h.clockify.addEntry(cu, {
+    projectId: team.id,
+    start: '2026-11-19T08:00:00Z',
+    end: '2026-11-19T09:00:00Z',
+  })
+  let left: (typeof cu.workspaces)[number] | undefined
+  const leave = () => {
+    left = cu.workspaces.find((w) => w.id === teamWs)!
+    cu.workspaces = cu.workspaces.filter((w) => w !== left)
+    h.clockify.addEntry(cu, {
+      projectId: own.id,
+      start: '2026-11-19T10:00:00Z',
+      end: '2026-11-19T10:20:00Z',
+    })
+  }
+  const rejoin = () => cu.workspaces.push(left!)
+  return { cu, eu, own, team, user, mapping, leave, rejoin }
+}
+
 /** Connects through the use-case (every token checked), then maps each project in the order given. */
 export async function connectMapped(
   h: Stack,

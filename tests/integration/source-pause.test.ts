@@ -10,6 +10,7 @@ import { zeroOut } from '../../src/sync/zero-out.ts'
 import { createHarness, DAY, type Harness, HOUR } from '../helpers/harness.ts'
 import {
   clockifyEntries,
+  clockifyTeamMember,
   expectExistMatches,
   expectExistMatchesToggl,
   mappedPersonWith,
@@ -305,38 +306,12 @@ describe('a Clockify workspace that refuses access', () => {
   afterEach(() => h.close())
 
   it('is skipped alone: its projects are marked inaccessible, their attribute held; the other workspace syncs', async () => {
-    const cu = h.clockify.addUser({ key: 'clockify-key-team-0001', name: 'team' })
-    const eu = h.exist.addUser({
-      token: 'exist-token-team-0001',
-      username: 'team',
-      timezone: 'Europe/Berlin',
-    })
-    const teamWs = h.clockify.addWorkspace(cu, 'Team')
-    const own = h.clockify.addProject(cu, { name: 'Own work' })
-    const team = h.clockify.addProject(cu, { name: 'Team work', workspaceId: teamWs })
-    const { user } = await connectUser(
-      h.deps,
-      { kind: 'personal', token: eu.token },
-      { clockifyKey: cu.key },
-    )
-    await mapProject(h.deps, user, `clockify:${own.id}`, 'productive_min')
-    await mapProject(h.deps, user, `clockify:${team.id}`, 'tv_min')
-    h.clockify.addEntry(cu, {
-      projectId: team.id,
-      start: '2026-11-19T08:00:00Z',
-      end: '2026-11-19T09:00:00Z',
-    })
+    const { cu, eu, team, user, mapping, leave, rejoin } = await clockifyTeamMember(h)
     await syncUser(h.deps, user, 'cli')
     expect(h.exist.value(eu, 'tv_min', '2026-11-19')).toBe(60)
 
     // The user leaves the team workspace: Clockify answers 403 for it.
-    const left = cu.workspaces.find((w) => w.id === teamWs)!
-    cu.workspaces = cu.workspaces.filter((w) => w !== left)
-    h.clockify.addEntry(cu, {
-      projectId: own.id,
-      start: '2026-11-19T10:00:00Z',
-      end: '2026-11-19T10:20:00Z',
-    })
+    leave()
     h.advance(HOUR)
     const report = await syncUser(h.deps, user, 'cli')
     expect(report.status).toBe('ok')
@@ -365,7 +340,7 @@ describe('a Clockify workspace that refuses access', () => {
     expect(h.exist.value(eu, 'tv_min', '2026-11-19')).toBe(60)
 
     // Access comes back: the workspace is read again and tv_min converges.
-    cu.workspaces.push(left)
+    rejoin()
     h.clockify.addEntry(cu, {
       projectId: team.id,
       start: '2026-11-20T08:00:00Z',
@@ -375,15 +350,6 @@ describe('a Clockify workspace that refuses access', () => {
     const back = await syncUser(h.deps, user, 'schedule')
     expect(back.summary.held).toBeUndefined()
     expect(await inaccessible()).toEqual([])
-    expectExistMatches(
-      h,
-      eu,
-      'Europe/Berlin',
-      clockifyEntries(cu),
-      new Map([
-        [`clockify:${own.id}`, 'productive_min'],
-        [`clockify:${team.id}`, 'tv_min'],
-      ]),
-    )
+    expectExistMatches(h, eu, 'Europe/Berlin', clockifyEntries(cu), mapping)
   })
 })

@@ -8,6 +8,7 @@ import { statusOf } from '../../src/accounts/user-status.ts'
 import {
   addPerson,
   clockifyEntries,
+  clockifyTeamMember,
   expectExistMatches,
   togglEntries,
 } from '../helpers/scenario.ts'
@@ -93,36 +94,10 @@ describe('paused sources on D1', () => {
   })
 
   it('a Clockify workspace that refuses access is skipped alone and its mapped project kept through the daily refresh', async () => {
-    const cu = h.clockify.addUser({ key: 'clockify-key-team-0001', name: 'team' })
-    const eu = h.exist.addUser({
-      token: 'exist-token-team-0001',
-      username: 'team',
-      timezone: 'Europe/Berlin',
-    })
-    const teamWs = h.clockify.addWorkspace(cu, 'Team')
-    const own = h.clockify.addProject(cu, { name: 'Own work' })
-    const team = h.clockify.addProject(cu, { name: 'Team work', workspaceId: teamWs })
-    const { user } = await connectUser(
-      h.deps,
-      { kind: 'personal', token: eu.token },
-      { clockifyKey: cu.key },
-    )
-    await mapProject(h.deps, user, `clockify:${own.id}`, 'productive_min')
-    await mapProject(h.deps, user, `clockify:${team.id}`, 'tv_min')
-    h.clockify.addEntry(cu, {
-      projectId: team.id,
-      start: '2026-11-19T08:00:00Z',
-      end: '2026-11-19T09:00:00Z',
-    })
+    const { cu, eu, user, mapping, leave, rejoin } = await clockifyTeamMember(h)
     await sync(user)
 
-    const left = cu.workspaces.find((w) => w.id === teamWs)!
-    cu.workspaces = cu.workspaces.filter((w) => w !== left)
-    h.clockify.addEntry(cu, {
-      projectId: own.id,
-      start: '2026-11-19T10:00:00Z',
-      end: '2026-11-19T10:20:00Z',
-    })
+    leave()
     h.advance(DAY)
     await sync(user)
     expect(h.exist.value(eu, 'productive_min', '2026-11-19')).toBe(20)
@@ -131,19 +106,10 @@ describe('paused sources on D1', () => {
       (await listProjects(h.deps, user)).filter((x) => x.inaccessible).map((x) => x.name),
     ).toEqual(['Team work'])
 
-    cu.workspaces.push(left)
+    rejoin()
     h.advance(HOUR)
     await sync(user)
     expect((await listProjects(h.deps, user)).filter((x) => x.inaccessible)).toEqual([])
-    expectExistMatches(
-      h,
-      eu,
-      'Europe/Berlin',
-      clockifyEntries(cu),
-      new Map([
-        [`clockify:${own.id}`, 'productive_min'],
-        [`clockify:${team.id}`, 'tv_min'],
-      ]),
-    )
+    expectExistMatches(h, eu, 'Europe/Berlin', clockifyEntries(cu), mapping)
   })
 })
