@@ -154,15 +154,17 @@ export function sentToExist(h: Stack): [string, string, number][] {
 
 export type Person = Awaited<ReturnType<typeof mappedPerson>>
 
+/** The mapping mappedPerson sets up, as project key → attribute. */
+export const mappingOf = (p: Person) =>
+  new Map([
+    [`toggl:${p.work.id}`, 'productive_min'],
+    [`toggl:${p.side.id}`, 'productive_min'],
+    [`toggl:${p.tv.id}`, 'tv_min'],
+  ])
+
 /** Asserts every mapped attribute on every window day equals the independently computed truth. */
 export function expectExistMatchesToggl(h: Stack, p: Person, mapping?: Map<string, string>) {
-  const attributeOf =
-    mapping ??
-    new Map([
-      [`toggl:${p.work.id}`, 'productive_min'],
-      [`toggl:${p.side.id}`, 'productive_min'],
-      [`toggl:${p.tv.id}`, 'tv_min'],
-    ])
+  const attributeOf = mapping ?? mappingOf(p)
   expectExistMatches(h, p.existUser, p.zone, togglEntries(p.togglUser), attributeOf)
 }
 

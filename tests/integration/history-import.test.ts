@@ -23,6 +23,7 @@ import {
   clockifyPerson,
   connectMapped,
   mappedPerson,
+  mappingOf,
   togglEntries,
 } from '../helpers/scenario.ts'
 
@@ -92,11 +93,7 @@ describe('history import', { timeout: 120_000 }, () => {
       p.existUser,
       ZONE,
       togglEntries(p.togglUser),
-      new Map([
-        [`toggl:${p.work.id}`, 'productive_min'],
-        [`toggl:${p.side.id}`, 'productive_min'],
-        [`toggl:${p.tv.id}`, 'tv_min'],
-      ]),
+      mappingOf(p),
       datesBetween(SINCE, UNTIL),
       h.clock.now,
     )

@@ -9,7 +9,7 @@ import {
   historyEntries,
   peakPerHour,
 } from '../helpers/history.ts'
-import { mappedPerson, togglEntries } from '../helpers/scenario.ts'
+import { mappedPerson, mappingOf, togglEntries } from '../helpers/scenario.ts'
 import { createWorkerHarness, type WorkerHarness } from './worker-harness.ts'
 
 const ZONE = 'Europe/Berlin'
@@ -76,11 +76,7 @@ describe('history import through the queue on D1', () => {
       p.existUser,
       ZONE,
       togglEntries(p.togglUser),
-      new Map([
-        [`toggl:${p.work.id}`, 'productive_min'],
-        [`toggl:${p.side.id}`, 'productive_min'],
-        [`toggl:${p.tv.id}`, 'tv_min'],
-      ]),
+      mappingOf(p),
       days,
       Date.now(),
     )
