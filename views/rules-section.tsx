@@ -145,6 +145,15 @@ export function RulesSection(props: {
   )
 }
 
+/** The reason the last submit refused a field, right below it; nothing when it was not refused. */
+function FieldError(props: { error?: string | undefined }) {
+  return props.error ? (
+    <p class="error" role="alert">
+      {props.error}
+    </p>
+  ) : null
+}
+
 /** A labelled text input of the add-rule form and, when the last submit was refused, the reason below it. */
 function TextInput(props: {
   id: string
@@ -166,11 +175,7 @@ function TextInput(props: {
         placeholder={props.placeholder}
         aria-invalid={props.error ? 'true' : undefined}
       />
-      {props.error && (
-        <p class="error" role="alert">
-          {props.error}
-        </p>
-      )}
+      <FieldError error={props.error} />
     </>
   )
 }
@@ -186,11 +191,7 @@ function KindSelect(props: { id: string; selected: string; error?: string | unde
           </option>
         ))}
       </select>
-      {props.error && (
-        <p class="error" role="alert">
-          {props.error}
-        </p>
-      )}
+      <FieldError error={props.error} />
     </>
   )
 }
@@ -219,11 +220,7 @@ function AttributeSelect(props: {
           </option>
         )}
       </select>
-      {props.error && (
-        <p class="error" role="alert">
-          {props.error}
-        </p>
-      )}
+      <FieldError error={props.error} />
     </>
   )
 }
