@@ -1,6 +1,6 @@
 /** In-memory Toggl Track fake (API v9: auth, 402 quota, time entries, projects; Reports API v3 detailed search) as a Hono app. */
 
-import type { Context } from 'hono'
+import type { Context, MiddlewareHandler } from 'hono'
 import { Hono } from 'hono'
 import { DateTime } from 'luxon'
 
@@ -376,6 +376,37 @@ export class FakeToggl {
     }
   }
 
+  /**
+   * What every Toggl API route answers first: authentication, an injected fault, then the hourly
+   * quota of the bucket `bucketOf` names (the user's own when undefined), or its own refusal.
+   */
+  private gate(
+    bucketOf: (c: Context<Env>, user: FakeTogglUser) => string | undefined | Response,
+  ): MiddlewareHandler<Env> {
+    return async (c, next) => {
+      const user = this.authenticate(c.req.header('Authorization'))
+      if (user === 'missing') return c.body(null, 401, { 'X-Authorization-Missing': 'true' })
+      if (user === 'invalid') return c.text('Incorrect username and/or password', 403)
+      c.get('log').userId = user.id
+      c.set('user', user)
+      const fault = this.takeFault()
+      if (fault)
+        return new Response(fault.body ?? null, { status: fault.status, headers: fault.headers })
+      const bucket = bucketOf(c, user)
+      if (bucket instanceof Response) return bucket
+      const quota = this.consumeQuota(user, bucket)
+      if (!quota.ok) {
+        const secs = quota.headers['X-Toggl-Quota-Resets-In']
+        const msg =
+          'You have hit your hourly limit for API calls. ' +
+          `Your quota will reset in ${secs} seconds.`
+        return c.json(msg, 402, quota.headers)
+      }
+      await next()
+      for (const [k, v] of Object.entries(quota.headers)) c.res.headers.set(k, v)
+    }
+  }
+
   private routes(): void {
     const app = this.app
 
@@ -396,50 +427,22 @@ export class FakeToggl {
       }
     })
 
-    app.use('/api/v9/*', async (c, next) => {
-      const user = this.authenticate(c.req.header('Authorization'))
-      if (user === 'missing') return c.body(null, 401, { 'X-Authorization-Missing': 'true' })
-      if (user === 'invalid') return c.text('Incorrect username and/or password', 403)
-      c.get('log').userId = user.id
-      c.set('user', user)
-      const fault = this.takeFault()
-      if (fault)
-        return new Response(fault.body ?? null, { status: fault.status, headers: fault.headers })
-      const quota = this.consumeQuota(user)
-      if (!quota.ok) {
-        const secs = quota.headers['X-Toggl-Quota-Resets-In']
-        const msg =
-          'You have hit your hourly limit for API calls. ' +
-          `Your quota will reset in ${secs} seconds.`
-        return c.json(msg, 402, quota.headers)
-      }
-      await next()
-      for (const [k, v] of Object.entries(quota.headers)) c.res.headers.set(k, v)
-    })
+    app.use(
+      '/api/v9/*',
+      this.gate(() => undefined),
+    )
 
     // Reports are organization requests: their own hourly bucket per user and organization
     // (https://support.toggl.com/en/articles/11484112-api-webhook-limits, reference A4.1).
-    app.use('/reports/api/v3/*', async (c, next) => {
-      const user = this.authenticate(c.req.header('Authorization'))
-      if (user === 'missing') return c.body(null, 401, { 'X-Authorization-Missing': 'true' })
-      if (user === 'invalid') return c.text('Incorrect username and/or password', 403)
-      c.get('log').userId = user.id
-      c.set('user', user)
-      const fault = this.takeFault()
-      if (fault)
-        return new Response(fault.body ?? null, { status: fault.status, headers: fault.headers })
-      const wid = Number(/\/workspace\/(\d+)\//.exec(c.req.path)?.[1])
-      const ws = user.workspaces.find((w) => w.id === wid)
-      if (!ws) return c.text('User does not have access to this resource.', 403)
-      const quota = this.consumeQuota(user, `org:${user.id}:${ws.organizationId}`)
-      if (!quota.ok) {
-        const secs = quota.headers['X-Toggl-Quota-Resets-In']
-        const msg = `You have hit your hourly limit for API calls. Your quota will reset in ${secs} seconds.`
-        return c.json(msg, 402, quota.headers)
-      }
-      await next()
-      for (const [k, v] of Object.entries(quota.headers)) c.res.headers.set(k, v)
-    })
+    app.use(
+      '/reports/api/v3/*',
+      this.gate((c, user) => {
+        const wid = Number(/\/workspace\/(\d+)\//.exec(c.req.path)?.[1])
+        const ws = user.workspaces.find((w) => w.id === wid)
+        if (!ws) return c.text('User does not have access to this resource.', 403)
+        return `org:${user.id}:${ws.organizationId}`
+      }),
+    )
 
     app.post('/reports/api/v3/workspace/:wid/search/time_entries', (c) => this.searchEntries(c))
 
