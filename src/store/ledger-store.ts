@@ -8,6 +8,14 @@ import { userData } from './schema.ts'
 /** A ledger row binds 7 parameters (user, attribute, date, value, pending, error, updated_at). */
 const ROWS_PER_INSERT = rowsPerInsert(7)
 
+/** The columns of a `LedgerRow`, for every query that reads the ledger. */
+export const LEDGER_ROW = {
+  attribute: userData.attribute,
+  date: userData.date,
+  value: userData.value,
+  pending: userData.pending,
+}
+
 export async function loadLedger(
   db: Db,
   userId: number,
@@ -15,12 +23,7 @@ export async function loadLedger(
 ): Promise<LedgerRow[]> {
   if (dates.length === 0) return []
   return db
-    .select({
-      attribute: userData.attribute,
-      date: userData.date,
-      value: userData.value,
-      pending: userData.pending,
-    })
+    .select(LEDGER_ROW)
     .from(userData)
     .where(
       and(

@@ -4,6 +4,7 @@ import type { LedgerRow } from '../core/plan-writes.ts'
 import type { Rule } from '../core/rules.ts'
 import type { AttributeRow } from './attribute-store.ts'
 import { type Db, readTogether } from './database.ts'
+import { LEDGER_ROW } from './ledger-store.ts'
 import { KEEP_RUNS, PRUNE_SLACK } from './run-store.ts'
 import {
   attributes,
@@ -70,15 +71,7 @@ function queries(db: Db, user: number | Placeholder<'user'>) {
         and(eq(mappings.userId, projects.userId), eq(mappings.project, projects.project)),
       )
       .where(eq(projects.userId, user)),
-    db
-      .select({
-        attribute: userData.attribute,
-        date: userData.date,
-        value: userData.value,
-        pending: userData.pending,
-      })
-      .from(userData)
-      .where(eq(userData.userId, user)),
+    db.select(LEDGER_ROW).from(userData).where(eq(userData.userId, user)),
     db
       .select({ id: runs.id })
       .from(runs)
