@@ -1,6 +1,6 @@
 /** The per-user run lease in `users`: claim it when free, take it over from a named owner, renew it, release it. */
-import { and, eq, isNull, lt, or, type SQL } from 'drizzle-orm'
-import type { Db, Statement } from './database.ts'
+import { and, eq, isNull, or, type SQL, sql } from 'drizzle-orm'
+import { type Bind, type Db, reusable, type Statement } from './database.ts'
 import { users } from './schema.ts'
 
 /** Another run holds the lease: where it runs and when it is done at the latest. */
@@ -25,6 +25,33 @@ const claim = (owner: string, now: number, ttlMs: number) => ({
   leaseStartedAt: new Date(now),
 })
 
+type ClaimValues = { user: number; nowMs: number } & ReturnType<typeof claim>
+
+// Every run claims and releases its lease: both are prepared once (`reusable`).
+const claimFree = reusable((db, value: Bind<ClaimValues>) =>
+  db
+    .update(users)
+    .set({
+      leaseOwner: value('leaseOwner'),
+      leaseUntil: value('leaseUntil'),
+      leaseStartedAt: value('leaseStartedAt'),
+    })
+    .where(
+      and(
+        eq(users.id, value('user')),
+        or(isNull(users.leaseUntil), sql`${users.leaseUntil} < ${value('nowMs')}`),
+      ),
+    )
+    .returning({ id: users.id }),
+)
+
+const release = reusable((db, value: Bind<{ user: number; owner: string }>) =>
+  db
+    .update(users)
+    .set({ leaseOwner: null, leaseUntil: null, leaseStartedAt: null })
+    .where(and(eq(users.id, value('user')), eq(users.leaseOwner, value('owner')))),
+)
+
 /** Takes the lease if nobody holds it or it expired; true when taken. */
 export async function claimFreeLease(
   db: Db,
@@ -33,13 +60,8 @@ export async function claimFreeLease(
   now: number,
   ttlMs: number,
 ): Promise<boolean> {
-  return claimWhere(
-    db,
-    and(eq(users.id, userId), or(isNull(users.leaseUntil), lt(users.leaseUntil, new Date(now)))),
-    owner,
-    now,
-    ttlMs,
-  )
+  const taken = await claimFree.rows(db, { user: userId, nowMs: now, ...claim(owner, now, ttlMs) })
+  return taken.length === 1
 }
 
 /** Takes the lease over from `from` (its process is gone), unless someone else changed it meanwhile. */
@@ -95,10 +117,7 @@ export async function renewLease(
 
 /** Frees the lease if (and only if) `owner` still holds it. */
 export function releaseLease(db: Db, userId: number, owner: string): Statement {
-  return db
-    .update(users)
-    .set({ leaseOwner: null, leaseUntil: null, leaseStartedAt: null })
-    .where(and(eq(users.id, userId), eq(users.leaseOwner, owner)))
+  return release.statement(db, { user: userId, owner })
 }
 
 /** Tests and operators: sets a lease as a given owner would have left it. */

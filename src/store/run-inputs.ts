@@ -3,7 +3,7 @@ import { and, desc, eq, type Placeholder, sql } from 'drizzle-orm'
 import type { LedgerRow } from '../core/plan-writes.ts'
 import type { Rule } from '../core/rules.ts'
 import type { AttributeRow } from './attribute-store.ts'
-import { type Db, readTogether } from './database.ts'
+import { batches, type Db, readTogether } from './database.ts'
 import { LEDGER_ROW } from './ledger-store.ts'
 import { KEEP_RUNS, PRUNE_SLACK } from './run-store.ts'
 import {
@@ -103,8 +103,7 @@ function readPrepared(db: Db, userId: number): Rows {
 }
 
 export async function loadRunInputs(db: Db, userId: number): Promise<RunInputs> {
-  const batches = typeof (db as { batch?: unknown }).batch === 'function'
-  const [sources, maps, attrs, ruleList, mapped, ledger, overflow] = batches
+  const [sources, maps, attrs, ruleList, mapped, ledger, overflow] = batches(db)
     ? await readTogether(db, queries(db, userId))
     : readPrepared(db, userId)
   return {

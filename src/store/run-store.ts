@@ -1,8 +1,7 @@
 /** Run history: one row per run per user, the last 50 kept (pruned when 60 have piled up). */
 import { and, desc, eq, notInArray } from 'drizzle-orm'
 import type { Source } from '../core/source-types.ts'
-import type { Db, Statement } from './database.ts'
-import { atomically } from './database.ts'
+import { atomically, type Bind, type Db, reusable, type Statement } from './database.ts'
 import type { Busy } from './lease-store.ts'
 import { runs } from './schema.ts'
 
@@ -53,6 +52,21 @@ export const emptySummary = (): RunSummary => ({
   notes: [],
 })
 
+type RunRow = typeof runs.$inferInsert
+
+// Every run ends here: the insert is prepared once (`reusable`).
+const insertRun = reusable((db, value: Bind<Required<Omit<RunRow, 'id'>>>) =>
+  db.insert(runs).values({
+    userId: value('userId'),
+    trigger: value('trigger'),
+    status: value('status'),
+    startedAt: value('startedAt'),
+    finishedAt: value('finishedAt'),
+    summary: value('summary'),
+    error: value('error'),
+  }),
+)
+
 export async function recordRun(
   db: Db,
   report: RunReport,
@@ -71,7 +85,7 @@ export async function recordRun(
     .orderBy(desc(runs.id))
     .limit(KEEP_RUNS)
   await atomically(db, [
-    db.insert(runs).values({
+    insertRun.statement(db, {
       userId: report.user,
       trigger,
       status: report.status,

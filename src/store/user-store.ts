@@ -2,7 +2,7 @@
 import { and, asc, eq, gt, isNull, lt, or, type SQL, sql } from 'drizzle-orm'
 import { InputError } from '../core/input-error.ts'
 import type { Source } from '../core/source-types.ts'
-import type { Db, Statement } from './database.ts'
+import { type Bind, type Db, reusable, type Statement } from './database.ts'
 import {
   attributes,
   existValues,
@@ -19,8 +19,16 @@ import {
 export type User = typeof users.$inferSelect
 export type SourceConnection = typeof sourceConnections.$inferSelect
 
+const userById = reusable((db, value: Bind<{ id: number }>) =>
+  db
+    .select()
+    .from(users)
+    .where(eq(users.id, value('id'))),
+)
+
+/** Every run starts here, so the query is prepared once (`reusable`). */
 export async function getUser(db: Db, id: number): Promise<User> {
-  const [user] = await db.select().from(users).where(eq(users.id, id))
+  const [user] = await userById.rows(db, { id })
   if (!user) throw new InputError(`No user ${id} (see "status" for the users there are)`, 'user')
   return user
 }
