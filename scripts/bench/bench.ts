@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { constants, PerformanceObserver } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 import { DEFAULT_HTTP_POLICY } from '../../src/clients/api-client.ts'
 import type { Deps } from '../../src/deps.ts'
@@ -21,7 +22,7 @@ import { startFakesProcess } from './fakes-process.ts'
 import { storeSeededUser } from './seed-users.ts'
 
 const USAGE =
-  'usage: npm run bench -- --users N [--latency-ms L] [--concurrency C] [--json] [--profile first|steady|changed] [--tamper]'
+  'usage: npm run bench -- --users N [--latency-ms L] [--concurrency C] [--json] [--profile PASS] [--profile-alloc PASS] [--tamper]'
 const SECRET = 'bench-secret-key-0123456789abcdef0123456789abcdef'
 
 interface Pass {
@@ -65,6 +66,8 @@ function parseFlags() {
         json: { type: 'boolean', default: false },
         // Writes a CPU profile of that pass alone to bench-<pass>.cpuprofile (scripts/bench/profile-top.mjs reads it).
         profile: { type: 'string' },
+        // Writes a sampling profile of what that pass allocated, freed or not, to bench-<pass>.heapprofile (alloc-top.mjs reads it).
+        'profile-alloc': { type: 'string' },
         // Self-check: after the first pass one Exist value is edited behind Timebridge's back, so the run must fail.
         tamper: { type: 'boolean', default: false },
       },
@@ -77,8 +80,10 @@ function parseFlags() {
 const users = wholeFlag(args.users, 'users', 1)
 const latencyMs = wholeFlag(args['latency-ms'], 'latency-ms', 0, 50)
 const concurrency = wholeFlag(args.concurrency, 'concurrency', 1, DEFAULT_SYNC_CONCURRENCY)
-if (args.profile !== undefined && !['first', 'steady', 'changed'].includes(args.profile)) {
-  fail(`--profile must be first, steady or changed (got "${args.profile}")`)
+for (const flag of ['profile', 'profile-alloc'] as const) {
+  const pass = args[flag]
+  if (pass !== undefined && !['first', 'steady', 'changed'].includes(pass))
+    fail(`--${flag} must be first, steady or changed (got "${pass}")`)
 }
 const say = (line: string) => {
   if (!args.json) process.stdout.write(`${line}\n`)
@@ -113,8 +118,11 @@ function timeSqlite(client: { prepare(sql: string): unknown }) {
 const fakes = await startFakesProcess({
   script: new URL(import.meta.url).pathname.replace(/bench\.(ts|js)$/, 'bench-fakes.$1'),
   latencyMs,
-  // Profile only the measured process (`node --cpu-prof dist/bench/bench.js …`).
-  execArgv: process.execArgv.filter((a) => !a.startsWith('--cpu-prof')),
+  // Profile and size only the measured process: the fakes hold every user's entries, more than
+  // the heap limit `npm start` runs with (package.json) allows.
+  execArgv: process.execArgv.filter(
+    (a) => !/^--(cpu-prof|max-old-space-size|max-semi-space-size)/.test(a),
+  ),
 })
 const dir = mkdtempSync(join(tmpdir(), 'timebridge-bench-'))
 let exitCode = 0
@@ -165,9 +173,11 @@ try {
   const runPass = async (name: Pass['name']) => {
     if (name === 'changed') await fakes.ask({ op: 'change', every: 10 })
     await fakes.ask({ op: 'reset-counts' })
-    let peak = process.memoryUsage.rss()
+    // The peak, and V8's heap at that moment: what an operator would tune (README "Capacity").
+    let peak = process.memoryUsage()
     const sampler = setInterval(() => {
-      peak = Math.max(peak, process.memoryUsage.rss())
+      const now = process.memoryUsage()
+      if (now.rss > peak.rss) peak = now
     }, 100)
     const profiler = args.profile === name ? new Session() : undefined
     if (profiler) {
@@ -175,6 +185,26 @@ try {
       await profiler.post('Profiler.enable')
       await profiler.post('Profiler.start')
     }
+    const allocations = args['profile-alloc'] === name ? new Session() : undefined
+    if (allocations) {
+      allocations.connect()
+      // Objects already collected count too: short-lived garbage is what makes the heap grow.
+      await allocations.post('HeapProfiler.startSampling', {
+        samplingInterval: 4096,
+        includeObjectsCollectedByMajorGC: true,
+        includeObjectsCollectedByMinorGC: true,
+      } as { samplingInterval: number })
+    }
+    // Time in garbage collection, scavenges (young objects) apart from full collections.
+    const gc = { minor: 0, major: 0 }
+    const gcWatch = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        const kind = (e as { detail?: { kind?: number } }).detail?.kind
+        if (kind === constants.NODE_PERFORMANCE_GC_MINOR) gc.minor += e.duration
+        else gc.major += e.duration
+      }
+    })
+    gcWatch.observe({ entryTypes: ['gc'] })
     const sqliteBefore = sqlite.ms
     const cpu = process.cpuUsage()
     const t0 = performance.now()
@@ -187,8 +217,14 @@ try {
       profiler.disconnect()
       say(`CPU profile of the ${name} pass: bench-${name}.cpuprofile`)
     }
+    if (allocations) {
+      const { profile } = await allocations.post('HeapProfiler.stopSampling')
+      writeFileSync(`bench-${name}.heapprofile`, JSON.stringify(profile))
+      allocations.disconnect()
+      say(`allocation profile of the ${name} pass: bench-${name}.heapprofile`)
+    }
     clearInterval(sampler)
-    peak = Math.max(peak, process.memoryUsage.rss())
+    gcWatch.disconnect()
     const counts = await fakes.ask<{ toggl: number; exist: number }>({ op: 'counts' })
     const cpuMs = (used.user + used.system) / 1000
     const notOk = outcome.users - (outcome.statuses.ok ?? 0)
@@ -210,12 +246,13 @@ try {
       )
     }
     const round = (x: number, digits: number) => Number(x.toFixed(digits))
+    const share = (ms: number) => ((100 * ms) / (wall * 1000)).toFixed(1)
     const pass: Pass = {
       name,
       wall_s: round(wall, 2),
       users_per_s: round(users / wall, 1),
       cpu_ms_per_user: round(cpuMs / users, 3),
-      peak_rss_mb: round(peak / 2 ** 20, 1),
+      peak_rss_mb: round(peak.rss / 2 ** 20, 1),
       requests_per_user: {
         toggl: round(counts.toggl / users, 3),
         exist: round(counts.exist / users, 3),
@@ -225,8 +262,8 @@ try {
     passes.push(pass)
     say(
       `${name.padEnd(8)} ${pass.wall_s.toFixed(2)} s wall, ${pass.users_per_s} users/s, ${pass.cpu_ms_per_user} ms CPU/user, ` +
-        `peak RSS ${pass.peak_rss_mb} MB, per user ${pass.requests_per_user.toggl} Toggl + ${pass.requests_per_user.exist} Exist requests, ` +
-        `SQLite ${(pass.sqlite_share * 100).toFixed(1)} % of the time; ${check.checked} user-days checked, ${check.mismatched_users} users off`,
+        `peak RSS ${pass.peak_rss_mb} MB (V8 heap ${mb(peak.heapUsed)} used of ${mb(peak.heapTotal)}), per user ${pass.requests_per_user.toggl} Toggl + ${pass.requests_per_user.exist} Exist requests, ` +
+        `SQLite ${(pass.sqlite_share * 100).toFixed(1)} % of the time, GC ${share(gc.minor)} + ${share(gc.major)} % (scavenges + full); ${check.checked} user-days checked, ${check.mismatched_users} users off`,
     )
   }
   await runPass('first')
