@@ -17,12 +17,13 @@ export async function dueUsers(
 }
 
 /**
- * Users synced at once by default. Measured with `npm run bench` (1,000 users, 50 ms API latency,
- * README "Capacity"): 8 left the CPU waiting on the network, 16 kept the one core busy, 32 and 64
- * were no faster and held more memory (64: +25 MB peak RSS). With slower real APIs (~300 ms) 16
- * still syncs ~50 users a second, far more than an hourly schedule needs.
+ * Users synced at once by default. Measured with `npm run bench` (10,000 users, 50 ms API latency,
+ * the V8 flags of `npm start`; README "Capacity"): at 16 the pass waits on the network (10,000 ×
+ * 50 ms / 16 = 31 s however fast the CPU); 32 keeps the one core busy (steady pass ~22 s) within
+ * 150 MB; 64 was no faster on this 2-core machine and held ~15 MB more (more runs in flight).
+ * With real API latency (~300 ms) 32 syncs ~100 users a second, far more than an hour needs.
  */
-export const DEFAULT_SYNC_CONCURRENCY = 16
+export const DEFAULT_SYNC_CONCURRENCY = 32
 
 /**
  * Syncs users `concurrency` at a time, handing each report to `onReport` as it comes: a pass over

@@ -1,5 +1,6 @@
 /** `npm run bench` end to end with a handful of users: one JSON object on stdout in the documented shape, exit 0 when Exist matches the truth, non-zero when it doesn't. */
 import { execFile } from 'node:child_process'
+import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -78,6 +79,35 @@ describe('npm run bench', { timeout: 120_000 }, () => {
     expect(code).toBe(1)
     expect(stderr).toMatch(/after the steady pass 1 users differ from the truth/)
     Result.parse(JSON.parse(stdout))
+  })
+
+  it('writes an allocation profile of one pass that alloc-top reads', async () => {
+    const file = join(ROOT, 'bench-steady.heapprofile')
+    rmSync(file, { force: true })
+    const { code, stdout } = await bench([
+      '--users',
+      '2',
+      '--latency-ms',
+      '0',
+      '--profile-alloc',
+      'steady',
+    ])
+    expect(code).toBe(0)
+    expect(stdout).toMatch(/allocation profile of the steady pass: bench-steady\.heapprofile/)
+    expect(existsSync(file)).toBe(true)
+    const top = await run(process.execPath, [join(ROOT, 'scripts/bench/alloc-top.mjs'), file, '5'])
+    expect(top.stdout).toMatch(/^total \d+ MB allocated \(sampled\)\n/)
+    rmSync(file, { force: true })
+  })
+
+  it('measures the server as `npm start` runs it: the same V8 heap flags', () => {
+    const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>
+    }
+    const flags = (script: string) => script.match(/--max-[a-z-]+=\d+/g) ?? []
+    expect(flags(scripts.start!)).toEqual(['--max-old-space-size=512', '--max-semi-space-size=4'])
+    expect(flags(scripts.bench!)).toEqual(flags(scripts.start!))
+    expect(flags(scripts.cli!)).toEqual(flags(scripts.start!))
   })
 
   it('refuses a bad flag with a one-line reason', async () => {
