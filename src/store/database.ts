@@ -65,6 +65,19 @@ export async function readTogether<const T extends readonly Statement[]>(
 /** D1 takes batches; better-sqlite3 runs each statement at once. */
 export const batches = (db: Db) => typeof (db as { batch?: unknown }).batch === 'function'
 
+/** `make(db)` once per database (prepared statements belong to their connection). */
+export function perDatabase<T>(make: (db: Db) => T): (db: Db) => T {
+  const made = new WeakMap<Db, T>()
+  return (db) => {
+    let value = made.get(db)
+    if (value === undefined) {
+      value = make(db)
+      made.set(db, value)
+    }
+    return value
+  }
+}
+
 /** A named value of a `reusable` query: a placeholder when prepared, the value itself on D1. */
 export type Bind<V> = <K extends keyof V & string>(name: K) => V[K]
 
@@ -83,16 +96,10 @@ interface PreparedQuery {
 export function reusable<V extends Record<string, unknown>, Q>(
   build: (db: Db, value: Bind<V>) => Q,
 ) {
-  const prepared = new WeakMap<Db, PreparedQuery>()
-  const onSqlite = (db: Db) => {
-    let query = prepared.get(db)
-    if (!query) {
-      const placeholder = (name: string) => sql.placeholder(name) as never
-      query = (build(db, placeholder) as { prepare(): PreparedQuery }).prepare()
-      prepared.set(db, query)
-    }
-    return query
-  }
+  const placeholder = (name: string) => sql.placeholder(name) as never
+  const onSqlite = perDatabase(
+    (db) => (build(db, placeholder) as { prepare(): PreparedQuery }).prepare() as PreparedQuery,
+  )
   return {
     /** The rows of a select, or of an update or insert with `returning`. */
     async rows(db: Db, values: V): Promise<Awaited<Q>> {

@@ -3,7 +3,7 @@ import { and, desc, eq, type Placeholder, sql } from 'drizzle-orm'
 import type { LedgerRow } from '../core/plan-writes.ts'
 import type { Rule } from '../core/rules.ts'
 import type { AttributeRow } from './attribute-store.ts'
-import { batches, type Db, readTogether } from './database.ts'
+import { batches, type Db, perDatabase, readTogether } from './database.ts'
 import { LEDGER_ROW } from './ledger-store.ts'
 import { KEEP_RUNS, PRUNE_SLACK } from './run-store.ts'
 import {
@@ -89,16 +89,14 @@ type Rows = Awaited<ReturnType<typeof readTogether<ReturnType<typeof queries>>>>
  * queries was a fifth of a steady run's CPU (`npm run bench -- --profile steady`). D1 batches
  * take query builders, so there they are built per run.
  */
-const prepared = new WeakMap<Db, { all(values: { user: number }): unknown }[]>()
+const preparedReads = perDatabase((db) =>
+  queries(db, sql.placeholder('user')).map(
+    (q) => q.prepare() as unknown as { all(values: { user: number }): unknown },
+  ),
+)
 
 function readPrepared(db: Db, userId: number): Rows {
-  let reads = prepared.get(db)
-  if (!reads) {
-    reads = queries(db, sql.placeholder('user')).map(
-      (q) => q.prepare() as unknown as { all(values: { user: number }): unknown },
-    )
-    prepared.set(db, reads)
-  }
+  const reads = preparedReads(db)
   return db.transaction(() => reads.map((q) => q.all({ user: userId }))) as unknown as Rows
 }
 
