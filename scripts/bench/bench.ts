@@ -12,6 +12,7 @@ import { constants, PerformanceObserver } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 import { DEFAULT_HTTP_POLICY } from '../../src/clients/api-client.ts'
 import type { Deps } from '../../src/deps.ts'
+import { nodeHttpTransport } from '../../src/entry/node-http.ts'
 import { openSqlite } from '../../src/entry/open-sqlite.ts'
 import { createNodeSecretBox } from '../../src/entry/secret-box-node.ts'
 import { parseEnv } from '../../src/shared/env.ts'
@@ -141,7 +142,7 @@ try {
     }),
     box: createNodeSecretBox(SECRET),
     now: () => Date.now(),
-    fetch: globalThis.fetch,
+    transport: nodeHttpTransport(),
     http: DEFAULT_HTTP_POLICY,
     log: silentLogger,
   }

@@ -1,6 +1,6 @@
-/** One way to call Toggl, Clockify and Exist: ofetch with timeouts and jittered retries, zod-parsed answers, typed errors. */
-import { FetchError, ofetch } from 'ofetch'
+/** One way to call Toggl, Clockify and Exist: timeouts and jittered retries over an HttpTransport, zod-parsed answers, typed errors. */
 import type { z } from 'zod'
+import type { HttpAnswer, HttpRequest, HttpTransport } from './http-transport.ts'
 
 export type Service = 'toggl' | 'clockify' | 'exist'
 
@@ -59,7 +59,7 @@ export interface HttpPolicy {
 export const DEFAULT_HTTP_POLICY: HttpPolicy = { timeoutMs: 30_000, retries: 2, retryBaseMs: 1_000 }
 
 export interface HttpDeps {
-  fetch: typeof fetch
+  transport: HttpTransport
   http: HttpPolicy
 }
 
@@ -67,6 +67,7 @@ export interface ApiRequest<S extends z.ZodType> {
   method?: 'GET' | 'POST'
   path: string
   query?: Record<string, string | number | boolean | undefined>
+  /** Sent as JSON, or as a form when it is URLSearchParams. */
   body?: unknown
   schema: S
 }
@@ -74,7 +75,7 @@ export interface ApiRequest<S extends z.ZodType> {
 export interface ApiResponse<T> {
   status: number
   data: T
-  headers: Headers
+  header(name: string): string | null
 }
 
 export interface ApiCall {
@@ -83,29 +84,31 @@ export interface ApiCall {
   readonly requests: number
 }
 
+/** Answers worth another try for a read: the server failed or a proxy in front of it did. */
+const RETRY_STATUS = new Set([500, 502, 503, 504])
+
 export function createApiClient(
   deps: HttpDeps,
   service: Service,
   baseURL: string,
   headers: Record<string, string>,
 ): ApiCall {
-  const { http } = deps
-  const $fetch = ofetch.create(
-    {
-      baseURL,
-      headers: { Accept: 'application/json', ...headers },
-      timeout: http.timeoutMs,
-      parseResponse: parseBody,
-      retryStatusCodes: [500, 502, 503, 504],
-      retryDelay: (ctx) => {
-        const remaining = typeof ctx.options.retry === 'number' ? ctx.options.retry : 0
-        const attempt = Math.max(0, http.retries - remaining)
-        // Exponential back-off with full jitter, so many users' runs don't retry in lockstep.
-        return Math.round(http.retryBaseMs * 2 ** attempt * (0.5 + Math.random()))
-      },
-    },
-    { fetch: deps.fetch },
-  )
+  const { http, transport } = deps
+  const base = baseURL.replace(/\/+$/, '')
+  const common = { Accept: 'application/json', 'User-Agent': USER_AGENT, ...headers }
+
+  /** Reads get `http.retries` more tries on 5xx / no answer, spaced by exponential back-off with full jitter, so many users' runs don't retry in lockstep. */
+  async function exchange(req: HttpRequest, retries: number): Promise<HttpAnswer> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const answer = await transport(req)
+        if (attempt >= retries || !RETRY_STATUS.has(answer.status)) return answer
+      } catch (error) {
+        if (attempt >= retries) throw error
+      }
+      await sleep(Math.round(http.retryBaseMs * 2 ** attempt * (0.5 + Math.random())))
+    }
+  }
 
   let requests = 0
   const call = async <S extends z.ZodType>(
@@ -114,40 +117,75 @@ export function createApiClient(
     requests++
     const method = req.method ?? 'GET'
     const where = `${method} ${req.path}`
-    let res: Awaited<ReturnType<typeof $fetch.raw>>
+    const label = SERVICE_LABEL[service]
+    let answer: HttpAnswer
     try {
-      res = await $fetch.raw(req.path, {
-        method,
-        query: req.query,
-        body: req.body as BodyInit | Record<string, unknown> | undefined,
-        retry: method === 'GET' ? http.retries : 0,
-      })
+      answer = await exchange(
+        {
+          method,
+          url: withQuery(base + req.path, req.query),
+          ...encodeBody(req.body, common),
+          timeoutMs: http.timeoutMs,
+        },
+        method === 'GET' ? http.retries : 0,
+      )
     } catch (error) {
-      throw classify(service, where, error)
+      const cause = error instanceof Error ? error.message : String(error)
+      throw new ApiError(service, 'network', `${label} did not answer ${where}: ${oneLine(cause)}`)
     }
-    const parsed = req.schema.safeParse(res._data)
+    const data = parseBody(answer.text)
+    if (answer.status >= 400) throw classify(service, where, answer, data)
+    const parsed = req.schema.safeParse(data)
     if (!parsed.success) {
       const issue = parsed.error.issues[0]
       const at = issue?.path.length ? ` at ${issue.path.join('.')}` : ''
       throw new ApiError(
         service,
         'bad-response',
-        `${SERVICE_LABEL[service]} answered ${where} with an unexpected response${at}: ${issue?.message ?? 'invalid'}`,
-        res.status,
+        `${label} answered ${where} with an unexpected response${at}: ${issue?.message ?? 'invalid'}`,
+        answer.status,
       )
     }
-    return { status: res.status, data: parsed.data, headers: res.headers }
+    return { status: answer.status, data: parsed.data, header: answer.header }
   }
   return Object.defineProperty(call, 'requests', { get: () => requests }) as ApiCall
 }
 
+const USER_AGENT = 'Timebridge (+https://github.com/timebridge/timebridge)'
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+function withQuery(url: string, query: ApiRequest<z.ZodType>['query']): string {
+  if (!query) return url
+  const params = new URLSearchParams()
+  for (const [key, value] of Object.entries(query))
+    if (value !== undefined) params.append(key, String(value))
+  const search = params.toString()
+  return search ? `${url}?${search}` : url
+}
+
+function encodeBody(
+  body: unknown,
+  headers: Record<string, string>,
+): { headers: Record<string, string>; body?: string } {
+  if (body === undefined) return { headers }
+  const form = body instanceof URLSearchParams
+  const type = form ? 'application/x-www-form-urlencoded;charset=UTF-8' : 'application/json'
+  const named = Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')
+  return {
+    headers: named ? headers : { ...headers, 'Content-Type': type },
+    body: form ? body.toString() : JSON.stringify(body),
+  }
+}
+
 /**
- * JSON when the body is JSON, else its text (an HTML error page): what ofetch's default (destr) gives,
- * without its copy of the whole body (trim) and two regex scans per answer, a tenth of a steady run's
- * CPU (`npm run bench -- --profile steady`). JSON.parse makes `__proto__` an own key, and zod keeps
- * only the keys a schema names, so destr's prototype guard has nothing left to guard here.
+ * JSON when the body is JSON, else its text (an HTML error page). JSON.parse makes `__proto__` an
+ * own key, and zod keeps only the keys a schema names, so no prototype guard is needed here.
  */
 function parseBody(text: string): unknown {
+  if (text === '') return undefined
   try {
     return JSON.parse(text)
   } catch {
@@ -155,19 +193,11 @@ function parseBody(text: string): unknown {
   }
 }
 
-function classify(service: Service, where: string, error: unknown): ApiError {
+/** An answer with an error status, as the error the rest of the app acts on. */
+function classify(service: Service, where: string, answer: HttpAnswer, data: unknown): ApiError {
   const label = SERVICE_LABEL[service]
-  if (!(error instanceof FetchError) || !error.response) {
-    const cause =
-      error instanceof Error
-        ? error.cause instanceof Error
-          ? error.cause.message
-          : error.message
-        : String(error)
-    return new ApiError(service, 'network', `${label} did not answer ${where}: ${oneLine(cause)}`)
-  }
-  const { status, headers } = error.response
-  const detail = bodyText(error.data)
+  const { status, header } = answer
+  const detail = bodyText(data)
   switch (true) {
     case status === 401 || status === 403:
       return new ApiError(
@@ -182,7 +212,7 @@ function classify(service: Service, where: string, error: unknown): ApiError {
         'quota',
         `${label} API quota is spent (HTTP 402)${detail ? `: ${detail}` : ''}`,
         status,
-        secondsHeader(headers.get('X-Toggl-Quota-Resets-In')) ?? retryAfter(headers),
+        secondsHeader(header('X-Toggl-Quota-Resets-In')) ?? retryAfter(header),
       )
     case status === 429:
       return new ApiError(
@@ -190,7 +220,7 @@ function classify(service: Service, where: string, error: unknown): ApiError {
         'rate-limit',
         `${label} rate limit reached (HTTP 429)`,
         status,
-        retryAfter(headers),
+        retryAfter(header),
       )
     case status >= 500:
       return new ApiError(service, 'server', `${label} failed on ${where} (HTTP ${status})`, status)
@@ -204,8 +234,8 @@ function classify(service: Service, where: string, error: unknown): ApiError {
   }
 }
 
-function retryAfter(headers: Headers): number | undefined {
-  const value = headers.get('Retry-After')
+function retryAfter(header: HttpAnswer['header']): number | undefined {
+  const value = header('Retry-After')
   if (!value) return undefined
   const seconds = secondsHeader(value)
   if (seconds !== undefined) return seconds

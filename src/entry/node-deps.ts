@@ -7,6 +7,7 @@ import { DEFAULT_HTTP_POLICY } from '../clients/api-client.ts'
 import type { Deps } from '../deps.ts'
 import { type Config, parseEnv } from '../shared/env.ts'
 import { type Logger, silentLogger } from '../shared/log.ts'
+import { nodeHttpTransport } from './node-http.ts'
 import { nodeProcessProbe } from './node-process.ts'
 import { openSqlite } from './open-sqlite.ts'
 import { createNodeSecretBox } from './secret-box-node.ts'
@@ -27,7 +28,7 @@ export async function createNodeDeps(
     config: { ...config, secretKey },
     box,
     now: () => Date.now(),
-    fetch: globalThis.fetch,
+    transport: nodeHttpTransport(),
     http: DEFAULT_HTTP_POLICY,
     log: opts.log ?? silentLogger,
     processes: nodeProcessProbe(),

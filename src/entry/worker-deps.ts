@@ -2,6 +2,7 @@
 import type { D1Database } from '@cloudflare/workers-types'
 import { drizzle } from 'drizzle-orm/d1'
 import { DEFAULT_HTTP_POLICY } from '../clients/api-client.ts'
+import { fetchTransport } from '../clients/http-transport.ts'
 import type { Deps } from '../deps.ts'
 import { ConfigError, parseEnv } from '../shared/env.ts'
 import { jsonLogger } from '../shared/log.ts'
@@ -30,7 +31,7 @@ export function createWorkerDeps(env: WorkerBindings & Record<string, unknown>):
     box,
     now: () => Date.now(),
     // Looked up per call: workerd refuses a `fetch` detached from the global it belongs to.
-    fetch: (input, init) => fetch(input, init),
+    transport: fetchTransport((input, init) => fetch(input, init)),
     http: DEFAULT_HTTP_POLICY,
     log: jsonLogger((line) => console.log(line)),
   }))

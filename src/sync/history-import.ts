@@ -8,6 +8,7 @@ import { readerFor, togglReportsFor } from '../accounts/source-readers.ts'
 import { ApiError, SERVICE_LABEL } from '../clients/api-client.ts'
 import { EXIST_BATCH } from '../clients/exist/exist-client.ts'
 import { pushWrites } from '../clients/exist/push-writes.ts'
+import type { HttpTransport } from '../clients/http-transport.ts'
 import { TOGGL_ENTRIES_REACH_DAYS } from '../clients/toggl/toggl-client.ts'
 import { bucketMinutes, type TimeEntry } from '../core/bucket-minutes.ts'
 import {
@@ -170,7 +171,7 @@ function historyStatus(deps: Deps, row: HistoryImportRow): HistoryStatus {
   }
 }
 
-/** Set by the counting fetch when it refused a request past the import's share of a quota. */
+/** Set by the counting transport when it refused a request past the import's share of a quota. */
 interface BudgetGuard {
   spent: boolean
 }
@@ -281,7 +282,7 @@ async function importChunk(deps: Deps, row: HistoryImportRow): Promise<StepOutco
   }
 
   const guard: BudgetGuard = { spent: false }
-  const counted: Deps = { ...deps, fetch: countingFetch(deps, used, requests, guard) }
+  const counted: Deps = { ...deps, transport: countingTransport(deps, used, requests, guard) }
   try {
     const entries: TimeEntry[] = []
     const from = overFetchStart(days)
@@ -369,21 +370,20 @@ async function importChunk(deps: Deps, row: HistoryImportRow): Promise<StepOutco
 }
 
 /** Counts every request per API into `used` and `total`, and refuses one past the import's share. */
-function countingFetch(
+function countingTransport(
   deps: Deps,
   used: BudgetUse,
   total: BudgetUse,
   guard: BudgetGuard,
-): typeof fetch {
+): HttpTransport {
   const serviceOf = (url: string): BudgetService =>
     url.startsWith(deps.config.togglUrl)
       ? 'toggl'
       : url.startsWith(deps.config.existUrl)
         ? 'exist'
         : 'clockify'
-  return (async (input: RequestInfo | URL, init?: RequestInit) => {
-    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
-    const service = serviceOf(url)
+  return async (req) => {
+    const service = serviceOf(req.url)
     if (used[service] >= IMPORT_BUDGET[service]) {
       guard.spent = true
       throw new Error(
@@ -392,8 +392,8 @@ function countingFetch(
     }
     used[service]++
     total[service]++
-    return deps.fetch(input, init)
-  }) as typeof fetch
+    return deps.transport(req)
+  }
 }
 
 /** After the hourly sync (which keeps priority): every import whose budget is free again carries on. */

@@ -2,7 +2,9 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { HttpTransport } from '../../src/clients/http-transport.ts'
 import type { Deps } from '../../src/deps.ts'
+import { nodeHttpTransport } from '../../src/entry/node-http.ts'
 import { nodeProcessProbe } from '../../src/entry/node-process.ts'
 import { openSqlite } from '../../src/entry/open-sqlite.ts'
 import { parseEnv } from '../../src/shared/env.ts'
@@ -83,7 +85,7 @@ export async function createHarness(
     config,
     box: await createSecretBox(TEST_SECRET),
     now: () => clock.now,
-    fetch: regionalHostsTo(clockifyServer.url),
+    transport: regionalHostsTo(clockifyServer.url, nodeHttpTransport()),
     http: { timeoutMs: 2_000, retries: 2, retryBaseMs: 5 },
     log: opts.log ?? silentLogger,
     processes: nodeProcessProbe(),
@@ -117,15 +119,14 @@ export const DAY = 24 * HOUR
  * Clockify's regional hosts (euc1.clockify.me …) resolve to the loopback fake, which learns the
  * host from X-Forwarded-Host — the test's stand-in for DNS, so region routing is still exercised.
  */
-export function regionalHostsTo(fakeUrl: string): typeof fetch {
-  return (async (input: RequestInfo | URL, init?: RequestInit) => {
-    const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url)
-    if (!/^(euc1|use2|euw2|apse2)\.clockify\.me$/.test(url.host)) return fetch(input, init)
-    const target = new URL(url.pathname + url.search, fakeUrl)
-    const headers = new Headers(
-      init?.headers ?? (input instanceof Request ? input.headers : undefined),
-    )
-    headers.set('X-Forwarded-Host', url.host)
-    return fetch(target, { ...init, headers })
-  }) as typeof fetch
+export function regionalHostsTo(fakeUrl: string, transport: HttpTransport): HttpTransport {
+  return (req) => {
+    const url = new URL(req.url)
+    if (!/^(euc1|use2|euw2|apse2)\.clockify\.me$/.test(url.host)) return transport(req)
+    return transport({
+      ...req,
+      url: new URL(url.pathname + url.search, fakeUrl).href,
+      headers: { ...req.headers, 'X-Forwarded-Host': url.host },
+    })
+  }
 }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DEFAULT_HTTP_POLICY, type HttpPolicy } from '../../src/clients/api-client.ts'
 import type { Deps } from '../../src/deps.ts'
+import { nodeHttpTransport } from '../../src/entry/node-http.ts'
 import { type NodeServer, startNodeServer } from '../../src/entry/node-server.ts'
 import { openSqlite } from '../../src/entry/open-sqlite.ts'
 import { parseEnv } from '../../src/shared/env.ts'
@@ -87,7 +88,7 @@ export async function startWebServer(
     config,
     box: await createSecretBox(secretKey),
     now: opts.now,
-    fetch: globalThis.fetch,
+    transport: nodeHttpTransport(),
     http: opts.http ?? { ...DEFAULT_HTTP_POLICY, timeoutMs: 5_000 },
     log: opts.log ?? silentLogger,
   }

@@ -47,11 +47,11 @@ describe('run lease', () => {
   })
   /** Calls `hook` before each HTTP request the sync makes (after the first `skip` requests). */
   const beforeRequests = (hook: (url: URL) => Promise<void> | void) => {
-    const real = h.deps.fetch
-    h.deps.fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
-      await hook(new URL(typeof input === 'string' || input instanceof URL ? input : input.url))
-      return real(input, init)
-    }) as typeof fetch
+    const real = h.deps.transport
+    h.deps.transport = async (req) => {
+      await hook(new URL(req.url))
+      return real(req)
+    }
   }
 
   it('records its owner and expires within 60 s unless renewed', async () => {

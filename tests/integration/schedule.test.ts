@@ -1,5 +1,7 @@
 /** Many users: bounded concurrency, failure isolation, the per-user lease and the non-overlapping cron. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { HttpTransport } from '../../src/clients/http-transport.ts'
+import type { Deps } from '../../src/deps.ts'
 import { startNodeServer } from '../../src/entry/node-server.ts'
 import { syncAll } from '../../src/sync/sync-all.ts'
 import { syncUser } from '../../src/sync/sync-user.ts'
@@ -29,18 +31,18 @@ describe('scheduling many users', () => {
 
     let inFlight = 0
     let peak = 0
-    const realFetch = h.deps.fetch
-    const deps = {
+    const realTransport = h.deps.transport
+    const deps: Deps = {
       ...h.deps,
-      fetch: (async (input: RequestInfo | URL, init?: RequestInit) => {
+      transport: async (req) => {
         peak = Math.max(peak, ++inFlight)
         try {
           await new Promise((r) => setTimeout(r, 5))
-          return await realFetch(input, init)
+          return await realTransport(req)
         } finally {
           inFlight--
         }
-      }) as typeof fetch,
+      },
     }
     const reports = await syncAll(deps, 'schedule', { concurrency: 2 })
     expect(reports.map((r) => [r.user, r.status])).toEqual([
@@ -100,15 +102,15 @@ describe('scheduling many users', () => {
     })
     const events: string[] = []
     const log = { ...h.deps.log, info: (event: string) => void events.push(event) }
-    const slowFetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+    const slowTransport: HttpTransport = async (req) => {
       await new Promise((r) => setTimeout(r, 1500)) // longer than the 1-second schedule
-      return h.deps.fetch(input, init)
-    }) as typeof fetch
+      return h.deps.transport(req)
+    }
     const server = await startNodeServer(
       {
         ...h.deps,
         log,
-        fetch: slowFetch,
+        transport: slowTransport,
         config: { ...h.deps.config, syncSchedule: '* * * * * *' },
       },
       { port: 0, hostname: '127.0.0.1' },

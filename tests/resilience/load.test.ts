@@ -15,6 +15,7 @@ import { startFakesProcess } from '../../scripts/bench/fakes-process.ts'
 import { storeSeededUser } from '../../scripts/bench/seed-users.ts'
 import { DEFAULT_HTTP_POLICY } from '../../src/clients/api-client.ts'
 import type { Deps } from '../../src/deps.ts'
+import { nodeHttpTransport } from '../../src/entry/node-http.ts'
 import { openSqlite } from '../../src/entry/open-sqlite.ts'
 import { parseEnv } from '../../src/shared/env.ts'
 import { silentLogger } from '../../src/shared/log.ts'
@@ -97,7 +98,7 @@ describe('load', () => {
         config: parseEnv(env),
         box: await createSecretBox(SECRET),
         now: () => Date.now(),
-        fetch: globalThis.fetch,
+        transport: nodeHttpTransport(),
         http: DEFAULT_HTTP_POLICY,
         log: silentLogger,
       }

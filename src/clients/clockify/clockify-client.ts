@@ -60,8 +60,7 @@ export function clockifyReader(
     for (let page = 1; page <= MAX_PAGES; page++) {
       const res = await get({ path, schema, query: { ...query, page, 'page-size': size } })
       out.push(...(res.data as unknown[]))
-      if ((res.data as unknown[]).length < size || res.headers.get('Last-Page') === 'true')
-        return out
+      if ((res.data as unknown[]).length < size || res.header('Last-Page') === 'true') return out
     }
     // Stopping here silently would sync a truncated list (totals too low): refuse instead.
     throw new ApiError(

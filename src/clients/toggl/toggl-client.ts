@@ -200,10 +200,10 @@ export function togglReportsReader(
           })
         }
       }
-      const nextId = intHeader(res.headers.get('X-Next-ID'))
-      const nextRow = intHeader(res.headers.get('X-Next-Row-Number'))
+      const nextId = intHeader(res.header('X-Next-ID'))
+      const nextRow = intHeader(res.header('X-Next-Row-Number'))
       if (nextId === undefined || nextRow === undefined) return entries
-      const nextTimestamp = intHeader(res.headers.get('X-Next-Timestamp'))
+      const nextTimestamp = intHeader(res.header('X-Next-Timestamp'))
       cursor = {
         first_id: nextId,
         first_row_number: nextRow,
