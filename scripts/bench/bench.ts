@@ -97,14 +97,15 @@ const say = (line: string) => {
  */
 function timeSqlite(client: { prepare(sql: string): unknown }) {
   const spent = { ms: 0 }
+  // `arguments`, not a rest array: V8 passes it through without copying, so the timing allocates
+  // nothing in the process it measures.
   const timed = <F extends (...a: never[]) => unknown>(fn: F) =>
-    function (this: unknown, ...a: Parameters<F>) {
+    function (this: unknown) {
       const t0 = performance.now()
-      try {
-        return fn.apply(this, a)
-      } finally {
-        spent.ms += performance.now() - t0
-      }
+      // biome-ignore lint/complexity/noArguments: see above
+      const result = fn.apply(this, arguments as unknown as Parameters<F>)
+      spent.ms += performance.now() - t0
+      return result
     }
   const statement = Object.getPrototypeOf(client.prepare('select 1')) as Record<
     string,

@@ -10,7 +10,7 @@ import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib'
 import type { HttpTransport } from '../clients/http-transport.ts'
 
 /** No API answer we read comes near this; past it the answer is refused rather than held in memory. */
-const MAX_ANSWER_CHARS = 64 * 1024 * 1024
+const MAX_ANSWER_BYTES = 64 * 1024 * 1024
 
 export function nodeHttpTransport(): HttpTransport {
   // Kept-alive: one TLS handshake per API host and concurrent run, not one per request.
@@ -47,17 +47,20 @@ export function nodeHttpTransport(): HttpTransport {
           res.on('close', () => {
             if (!res.complete) cut()
           })
+          // Bytes first and one decode at the end: a flat string for JSON.parse, not a rope of chunks.
+          const chunks: Buffer[] = []
+          let size = 0
           const body = decoded(res, fail)
-          body.setEncoding('utf8')
-          let text = ''
-          body.on('data', (chunk: string) => {
-            text += chunk
-            if (text.length > MAX_ANSWER_CHARS) fail(new Error('the answer is larger than 64 MB'))
+          body.on('data', (chunk: Buffer) => {
+            chunks.push(chunk)
+            size += chunk.length
+            if (size > MAX_ANSWER_BYTES) fail(new Error('the answer is larger than 64 MB'))
           })
           body.on('end', () => {
             if (settled) return
             settled = true
             clearTimeout(timer)
+            const text = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)).toString()
             const status = res.statusCode ?? 0
             resolve({ status, header: (name) => headerValue(res.headers, name), text })
           })
