@@ -105,7 +105,7 @@ describe('npm run bench', { timeout: 120_000 }, () => {
       scripts: Record<string, string>
     }
     const flags = (script: string) => script.match(/--max-[a-z-]+=\d+/g) ?? []
-    expect(flags(scripts.start!)).toEqual(['--max-old-space-size=512', '--max-semi-space-size=8'])
+    expect(flags(scripts.start!)).toEqual(['--max-old-space-size=512', '--max-semi-space-size=16'])
     expect(flags(scripts.bench!)).toEqual(flags(scripts.start!))
     expect(flags(scripts.cli!)).toEqual(flags(scripts.start!))
   })
