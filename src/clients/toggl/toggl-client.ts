@@ -52,13 +52,18 @@ export function togglReader(deps: HttpDeps, baseUrl: string, token: string): Sou
 
   async function fetchRange(fromMs: number, toMs: number): Promise<TimeEntry[]> {
     const entries: TimeEntry[] = []
+    const budget = { parts: MAX_PARTS }
+    const raw = await fetchRaw(fromMs, toMs, budget)
     // Whether `end_date` is inclusive is undocumented (the v9 docs say "until this date";
     // https://engineering.toggl.com/docs/api/time_entries, reference/toggl-clockify-api.md A2.1), so an
-    // entry starting exactly at a split point may come in both halves: keep each id once.
-    const seen = new Set<number>()
-    for (const e of await fetchRaw(fromMs, toMs)) {
-      if (seen.has(e.id)) continue
-      seen.add(e.id)
+    // entry starting exactly at a split point may come in both halves: keep each id once. One
+    // answer lists an entry once, so the usual unsplit read needs no set.
+    const seen = budget.parts < MAX_PARTS - 1 ? new Set<number>() : undefined
+    for (const e of raw) {
+      if (seen) {
+        if (seen.has(e.id)) continue
+        seen.add(e.id)
+      }
       if (e.server_deleted_at) continue
       entries.push({
         // Entries without a project count only through a rule (tag, workspace, description).
@@ -67,7 +72,7 @@ export function togglReader(deps: HttpDeps, baseUrl: string, token: string): Sou
         description: e.description ?? null,
         workspaceId: String(e.workspace_id),
         startMs: Date.parse(e.start),
-        // The duration of a running entry is a negative marker, not a length: use now instead.
+        // A running entry counts up to now (bucketing's business).
         stopMs: e.stop ? Date.parse(e.stop) : null,
       })
     }

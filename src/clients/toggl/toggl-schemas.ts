@@ -11,8 +11,9 @@ export const TogglTimeEntry = z.object({
   tags: z.array(z.string()).nullish(),
   description: z.string().nullish(),
   start: instant,
+  // null while the timer runs. `duration` is not read: for a running entry it is a negative
+  // marker, and a stopped entry's length is stop − start.
   stop: instant.nullish(),
-  duration: z.number(),
   server_deleted_at: z.string().nullish(),
 })
 
