@@ -139,7 +139,12 @@ describe('node:http transport', () => {
 
   it('refuses URLs that are not http or https', async () => {
     await expect(
-      nodeHttpTransport()({ method: 'GET', url: 'file:///etc/passwd', headers: {}, timeoutMs: 100 }),
+      nodeHttpTransport()({
+        method: 'GET',
+        url: 'file:///etc/passwd',
+        headers: {},
+        timeoutMs: 100,
+      }),
     ).rejects.toThrow('cannot call file: URLs')
   })
 })
