@@ -360,6 +360,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 
   let runtime: Runtime | undefined
   try {
+    // Before the database is opened: a mistyped or missing --user on a fresh machine must not
+    // leave a data folder, a key and an empty database behind.
+    if ('user' in command.options && (flags.user !== undefined || !USER_OPTIONAL.has(name)))
+      userId(flags)
     runtime = await io.open()
     if (name === 'serve') {
       await io.serve(runtime.deps)
@@ -404,6 +408,9 @@ function wholeNumber(f: Flags, name: string): number {
     throw new UsageError(`--${name} must be a whole number from 1 (got "${raw}")`)
   return Number(raw)
 }
+
+/** Commands that act on every user when --user is left out. */
+const USER_OPTIONAL = new Set(['sync', 'status'])
 
 function userId(f: Flags): number {
   const raw = required(f, 'user')

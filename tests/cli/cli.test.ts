@@ -1,6 +1,6 @@
 /** The real CLI process (npm run cli → the bundle in dist/, built by `npm test`) against loopback fakes: JSON shapes, exit codes, one-line errors, no tokens. */
 import { execFile } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
@@ -445,6 +445,16 @@ describe('CLI', { timeout: 60_000 }, () => {
     expect(statSync(join(cwd, 'data/secret.key')).mode & 0o777).toBe(0o600)
     await cli(['status'], { env: noKey, cwd })
     expect(readFileSync(join(cwd, 'data/secret.key'), 'utf8')).toBe(key)
+    rmSync(cwd, { recursive: true, force: true })
+  })
+
+  it('checks --user before opening anything: a mistake on a fresh machine creates no files', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'timebridge-fresh-'))
+    const fresh = { ...env, SECRET_KEY: '', DATABASE_PATH: join(cwd, 'data/db.sqlite') }
+    oneLineError(await cli(['sync', '--user', 'x1'], { env: fresh, cwd }), /--user must be/)
+    oneLineError(await cli(['zero-out'], { env: fresh, cwd }), /--user is required/)
+    oneLineError(await cli(['status', '--user', '0'], { env: fresh, cwd }), /--user must be/)
+    expect(readdirSync(cwd)).toEqual([])
     rmSync(cwd, { recursive: true, force: true })
   })
 

@@ -2,6 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { connectUser } from '../../src/accounts/connect-user.ts'
 import { mapProject } from '../../src/accounts/map-project.ts'
+import { existClient } from '../../src/clients/exist/exist-client.ts'
 import { getUser } from '../../src/store/user-store.ts'
 import { syncUser } from '../../src/sync/sync-user.ts'
 import { createHarness, type Harness, HOUR, MINUTE } from '../helpers/harness.ts'
@@ -86,5 +87,31 @@ describe('Exist edge cases', () => {
     h.advance(3 * MINUTE)
     expect((await syncUser(h.deps, p.user, 'cli')).status).toBe('ok')
     expectExistMatchesToggl(h, p)
+  })
+
+  it('refuses a list whose `next` never ends instead of acting on the first 20 pages', async () => {
+    const endless = await createHarness({
+      wrap: (service, handler) => async (req) => {
+        const url = new URL(req.url)
+        if (service !== 'exist' || url.pathname !== '/api/2/attributes/') return handler(req)
+        const page = Number(url.searchParams.get('page') ?? 1)
+        url.searchParams.set('page', String(page + 1))
+        return Response.json({
+          count: 100_000,
+          next: url.href,
+          results: [{ name: `a${page}_min`, label: `A${page}`, value_type: 3 }],
+        })
+      },
+    })
+    try {
+      const p = addPerson(endless, 'eli')
+      const client = existClient(endless.deps, endless.urls.exist, p.existToken)
+      await expect(client.attributes()).rejects.toThrow(
+        'Exist answered GET /attributes/ with more than 20 pages of 100; gave up',
+      )
+      expect(endless.exist.requests.length).toBe(0)
+    } finally {
+      await endless.close()
+    }
   })
 })

@@ -1,7 +1,7 @@
 /** Exist API v2: profile, attributes, ownership and the two write endpoints, each answer parsed with zod. */
 
 import type { z } from 'zod'
-import { createApiClient, type HttpDeps } from '../api-client.ts'
+import { ApiError, createApiClient, type HttpDeps } from '../api-client.ts'
 import {
   ExistAttribute,
   ExistAttributeWithValues,
@@ -9,6 +9,9 @@ import {
   page,
   WriteResponse,
 } from './exist-schemas.ts'
+
+/** Pages of 100 one list may take: 2,000 attributes, far past any account's. */
+const MAX_PAGES = 20
 
 /** Exist takes at most this many items per write, acquire or release request. */
 export const EXIST_BATCH = 35
@@ -67,17 +70,22 @@ export function existClient(deps: HttpDeps, baseUrl: string, accessToken: string
     query: Record<string, string | number | undefined>,
   ): Promise<z.output<S>[]> {
     const out: z.output<S>[] = []
-    // A user has at most a few hundred attributes; the page cap guards against a runaway `next`.
-    for (let p = 1; p <= 20; p++) {
+    // A user has at most a few hundred attributes; the page cap guards against a runaway `next`,
+    // and says so rather than acting on a list cut short.
+    for (let p = 1; p <= MAX_PAGES; p++) {
       const { data } = await call({
         path,
         query: { ...query, page: p, limit: 100 },
         schema: page(item),
       })
       out.push(...data.results)
-      if (!data.next) break
+      if (!data.next) return out
     }
-    return out
+    throw new ApiError(
+      'exist',
+      'bad-response',
+      `Exist answered GET ${path} with more than ${MAX_PAGES} pages of 100; gave up`,
+    )
   }
 
   return {
