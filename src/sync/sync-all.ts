@@ -20,8 +20,8 @@ export async function dueUsers(
  * Users synced at once by default. Measured with `npm run bench` (3,000 and 10,000 users, 50 ms
  * API latency, the V8 flags of `npm start`; README "Capacity"): at 16 the pass waits on the
  * network (10,000 × 50 ms / 16 = 31 s however fast the CPU); 32 keeps the core busy (steady pass
- * 24 s) within ~150 MB; 48–64 cost a little less CPU per user but held 5–15 MB more (more runs in
- * flight). With real API latency (~300 ms) 32 syncs ~100 users a second, far more than an hour needs.
+ * 17 s) within ~145 MB; 48–64 cost a little less CPU per user but held 5–15 MB more (more runs in
+ * flight), and RSS is the tighter of the two targets. With real API latency (~300 ms) 32 syncs ~100 users a second, far more than an hour needs.
  */
 export const DEFAULT_SYNC_CONCURRENCY = 32
 
