@@ -413,13 +413,21 @@ async function pullEntries(
         }
       }
     } catch (error) {
-      if (error instanceof ApiError && error.kind === 'auth' && error.service === conn.source) {
-        // Paused, not wiped: mappings, projects and ledger stay; the refused token is not sent again.
-        const reason = pauseReason(conn.source, error.status)
+      // The source refused the token, or it was sealed under another SECRET_KEY: either way only
+      // connecting again helps, and every run until then would fail the same way.
+      const reason =
+        error instanceof ApiError && error.kind === 'auth' && error.service === conn.source
+          ? pauseReason(conn.source, error.status)
+          : error instanceof UnreadableCredential && error.service === conn.source
+            ? error.message
+            : undefined
+      if (reason) {
+        // Paused, not wiped: mappings, projects and ledger stay; the token is not used again.
         await atomically(deps.db, [
           pauseConnection(deps.db, user.id, conn.source, reason, deps.now()),
         ])
-        deps.log.warn('source_paused', { user: user.id, source: conn.source, status: error.status })
+        const status = error instanceof ApiError ? error.status : undefined
+        deps.log.warn('source_paused', { user: user.id, source: conn.source, status })
         summary.notes.push(`${SERVICE_LABEL[conn.source]} was paused: ${reason}`)
         for (const project of mappedOf(conn.source))
           held.set(project, { kind: 'paused', source: conn.source })

@@ -100,6 +100,39 @@ describe('a source that refuses its token is paused', () => {
     expect((await toggl()).disconnects_at).toBe('2026-12-20T13:00:00.000Z')
   })
 
+  it('a token that cannot be read (SECRET_KEY changed) pauses the source the same way, and connecting again resumes', async () => {
+    const mappings = await rows('mappings')
+    // Sealed under another key: the box refuses to open it.
+    h.deps.db.run(
+      sql.raw(
+        `update source_connections set credential = 'v1.AAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA' where user_id = ${p.user}`,
+      ),
+    )
+    h.advance(HOUR)
+    h.toggl.resetLog()
+    h.exist.resetLog()
+    const report = await syncUser(h.deps, p.user, 'schedule')
+    expect(report.status).toBe('ok')
+    expect(report.summary.notes.join()).toMatch(
+      /Toggl Track was paused: The saved Toggl Track token can't be read: SECRET_KEY changed/,
+    )
+    expect(report.summary.held).toEqual(['productive_min', 'tv_min'])
+    expect(await toggl()).toMatchObject({ connected: false, paused: true })
+    expect(await rows('mappings')).toEqual(mappings)
+    expect(h.toggl.requests).toEqual([])
+    expect(h.exist.writes()).toEqual([])
+
+    await connectUser(
+      h.deps,
+      { kind: 'personal', token: p.existToken },
+      { togglToken: p.togglToken },
+    )
+    h.advance(HOUR)
+    expect((await syncUser(h.deps, p.user, 'schedule')).status).toBe('ok')
+    expect(await toggl()).toMatchObject({ connected: true, paused: false })
+    expectExistMatchesToggl(h, p)
+  })
+
   it('"Refresh projects" that meets a refused token pauses the source too, keeping the project list', async () => {
     const projects = await rows('projects')
     h.toggl.revoke(p.togglUser)

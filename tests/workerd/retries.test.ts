@@ -1,7 +1,6 @@
 /** On workerd: failing runs are retried with back-off and acked otherwise (then the dead-letter queue). */
 import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test'
-import { env } from 'cloudflare:workers'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import worker from '../../src/entry/worker.ts'
 import { addPerson, connectMapped } from '../helpers/scenario.ts'
 import { createWorkerHarness, runsOf, SYNC_QUEUE, type WorkerHarness } from './worker-harness.ts'
@@ -38,12 +37,16 @@ describe('queue consumer retries', () => {
   it('retries a failing user with 1, 2, 4, 8 minute delays while acking a healthy one', async () => {
     const healthy = await person('hal')
     const failing = await person('fay')
-    // Fay's stored Toggl token no longer opens (a changed SECRET_KEY would do this): every run fails.
-    await env.DB.prepare(
-      "UPDATE source_connections SET credential = 'v1.AAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA' WHERE user_id = ?",
-    )
-      .bind(failing.user)
-      .run()
+    // Toggl rejects every request made with Fay's token (a 400 no retry within the run fixes):
+    // every run of hers fails, Hal's still work.
+    const fay = `Basic ${btoa(`${failing.togglToken}:api_token`)}`
+    const outbound = globalThis.fetch
+    vi.stubGlobal('fetch', (input: RequestInfo | URL, init?: RequestInit) => {
+      const request = new Request(input, init)
+      if (request.headers.get('Authorization') === fay)
+        return Promise.resolve(Response.json({ message: 'Bad request' }, { status: 400 }))
+      return outbound(input, init)
+    })
 
     for (const [attempts, delaySeconds] of [
       [1, 60],
@@ -58,7 +61,7 @@ describe('queue consumer retries', () => {
     const runs = await runsOf(failing.user)
     expect(runs).toHaveLength(4)
     expect(runs.every((r) => r.status === 'error' && r.trigger === 'queue')).toBe(true)
-    expect(runs[0]!.error).toMatch(/The saved Toggl Track token can't be read: SECRET_KEY changed/)
+    expect(runs[0]!.error).toMatch(/Toggl Track rejected GET \/me\/time_entries \(HTTP 400\)/)
 
     const mixed = await h.deliver([failing.user, healthy.user])
     expect(mixed.retryMessages.map((m) => m.msgId)).toEqual([mixed.ids[0]])
