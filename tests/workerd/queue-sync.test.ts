@@ -230,4 +230,34 @@ describe('sync through the queue consumer on D1', () => {
     expect(await runsOf(p.user)).toHaveLength(2)
     expectExistMatchesToggl(h, p)
   })
+
+  it('a lease left by an isolate that died mid-run blocks the user for at most 60 s', async () => {
+    const p = await mappedPerson(h)
+    h.toggl.addEntry(p.togglUser, {
+      projectId: p.work.id,
+      start: '2026-11-19T08:00:00Z',
+      stop: '2026-11-19T09:00:00Z',
+    })
+    // What an isolate killed between its lease write and its release leaves (Workers cannot see
+    // whether another isolate lives, so only the expiry frees it).
+    const now = Date.now()
+    await env.DB.prepare(
+      'UPDATE users SET lease_owner = ?, lease_until = ?, lease_started_at = ? WHERE id = ?',
+    )
+      .bind(JSON.stringify({ host: 'isolate-gone', run: 'r1' }), now + 60_000, now, p.user)
+      .run()
+    h.toggl.resetLog()
+    for (const wait of [0, 59_000]) {
+      h.advance(wait)
+      const busy = await h.deliver([p.user])
+      expect(busy.explicitAcks).toEqual(busy.ids)
+      expect(h.toggl.requests).toEqual([])
+      expect(await runsOf(p.user)).toHaveLength(0)
+    }
+    h.advance(1_001)
+    const freed = await h.deliver([p.user])
+    expect(freed.explicitAcks).toEqual(freed.ids)
+    expect(await runsOf(p.user)).toMatchObject([{ status: 'ok', trigger: 'queue' }])
+    expectExistMatchesToggl(h, p)
+  })
 })
