@@ -27,7 +27,12 @@ export interface NodeServer {
 
 export async function startNodeServer(
   deps: Deps,
-  opts: { port: number; hostname?: string },
+  opts: {
+    port: number
+    hostname?: string
+    /** false: serve only, the schedule never fires (tests that show SYNC_SCHEDULE but must not run it). */
+    runSchedule?: boolean
+  },
 ): Promise<NodeServer> {
   const app = createApp(deps, {
     assets: serveStatic({ root: PUBLIC_DIR }),
@@ -40,18 +45,22 @@ export async function startNodeServer(
   })
   let scheduled: Promise<void> = Promise.resolve()
   // `protect` skips a tick while the previous run is still going: runs never overlap.
-  const cron = new Cron(deps.config.syncSchedule, { protect: true }, async () => {
-    scheduled = (async () => {
-      deps.log.info('scheduled_run_started')
-      const pass = await scheduledPass(deps)
-      deps.log.info('scheduled_run', {
-        users: pass.users,
-        failed: pass.statuses.error ?? 0,
-        statuses: pass.statuses,
-      })
-    })()
-    await scheduled
-  })
+  const cron = new Cron(
+    deps.config.syncSchedule,
+    { protect: true, paused: opts.runSchedule === false },
+    async () => {
+      scheduled = (async () => {
+        deps.log.info('scheduled_run_started')
+        const pass = await scheduledPass(deps)
+        deps.log.info('scheduled_run', {
+          users: pass.users,
+          failed: pass.statuses.error ?? 0,
+          statuses: pass.statuses,
+        })
+      })()
+      await scheduled
+    },
+  )
   const address = server.address()
   const port = typeof address === 'object' && address ? address.port : opts.port
   return {

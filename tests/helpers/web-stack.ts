@@ -57,7 +57,7 @@ export async function startWebServer(
     now: () => number
     oauth: boolean
     port?: number
-    /** Default: yearly, so no scheduled run fires during a test. */
+    /** Runs on this schedule. Default: the hourly default shown on the pages, never fired during a test. */
     schedule?: string
     log?: Logger
     http?: HttpPolicy
@@ -76,7 +76,7 @@ export async function startWebServer(
     PUBLIC_URL: `http://localhost:${port}`,
     EXIST_URL: fakes.urls.exist,
     TOGGL_URL: fakes.urls.toggl,
-    SYNC_SCHEDULE: opts.schedule ?? '0 3 1 1 *',
+    SYNC_SCHEDULE: opts.schedule ?? '40 * * * *',
     ...(opts.oauth
       ? { EXIST_CLIENT_ID: fakes.client.clientId, EXIST_CLIENT_SECRET: fakes.client.clientSecret }
       : {}),
@@ -92,7 +92,7 @@ export async function startWebServer(
     http: opts.http ?? { ...DEFAULT_HTTP_POLICY, timeoutMs: 5_000 },
     log: opts.log ?? silentLogger,
   }
-  const server = await startNodeServer(deps, { port })
+  const server = await startNodeServer(deps, { port, runSchedule: opts.schedule !== undefined })
   return {
     url: config.publicUrl,
     deps,
