@@ -216,6 +216,11 @@ export class FakeClockify {
     this.faults.push({ remaining: n, status, body, headers })
   }
 
+  /** Forgets failures queued with failNext that no request used. */
+  clearFaults() {
+    this.faults.length = 0
+  }
+
   resetLog() {
     this.requests.length = 0
   }
