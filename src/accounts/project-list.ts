@@ -1,13 +1,12 @@
 /** The mapping view of a user's projects: cached projects with their attribute, refreshed from the sources on request. */
 
-import { ApiError } from '../clients/api-client.ts'
 import { SOURCES, type SourceAccount } from '../core/source-types.ts'
 import type { Deps } from '../deps.ts'
 import { mappingRows } from '../store/attribute-store.ts'
 import { atomically } from '../store/database.ts'
 import { cachedProjects, replaceProjects } from '../store/project-cache.ts'
-import { connectedSources, getUser, pauseConnection } from '../store/user-store.ts'
-import { pauseReason } from './source-pause.ts'
+import { connectedSources, getUser } from '../store/user-store.ts'
+import { pauseIfRefused } from './source-pause.ts'
 import { readerFor } from './source-readers.ts'
 
 export interface ProjectView {
@@ -29,13 +28,7 @@ export async function refreshProjects(deps: Deps, userId: number): Promise<void>
     try {
       account = await (await readerFor(deps, conn)).account()
     } catch (error) {
-      if (error instanceof ApiError && error.kind === 'auth' && error.service === conn.source) {
-        const reason = pauseReason(conn.source, error.status)
-        await atomically(deps.db, [
-          pauseConnection(deps.db, userId, conn.source, reason, deps.now()),
-        ])
-        deps.log.warn('source_paused', { user: userId, source: conn.source, status: error.status })
-      }
+      await pauseIfRefused(deps, userId, conn.source, error)
       throw error
     }
     await atomically(deps.db, replaceProjects(deps.db, userId, account, deps.now()))

@@ -1,10 +1,12 @@
 /** Paused sources: a source that refused its token keeps its setup, the attributes it feeds are held, and it is disconnected after PAUSE_LIMIT_MS. */
-import { SERVICE_LABEL } from '../clients/api-client.ts'
+import { ApiError, SERVICE_LABEL } from '../clients/api-client.ts'
 import type { Source } from '../core/source-types.ts'
+import type { Deps } from '../deps.ts'
 import { mappingRows } from '../store/attribute-store.ts'
-import type { Db } from '../store/database.ts'
+import { atomically, type Db } from '../store/database.ts'
 import { inaccessibleProjects } from '../store/project-cache.ts'
-import { userConnections } from '../store/user-store.ts'
+import { pauseConnection, userConnections } from '../store/user-store.ts'
+import { UnreadableCredential } from './open-secret.ts'
 
 /**
  * How long a paused source waits for the user before it is disconnected (mappings deleted,
@@ -15,6 +17,27 @@ export const PAUSE_LIMIT_MS = 30 * 86_400_000
 
 export function pauseReason(source: Source, status: number | undefined): string {
   return `${SERVICE_LABEL[source]} refused the saved token${status ? ` (HTTP ${status})` : ''}; connect it again`
+}
+
+/**
+ * Pauses `source` when `error` means only connecting again helps — the source refused the token,
+ * or it was sealed under another SECRET_KEY — and returns why; undefined (nothing written) for any
+ * other error. Paused, not wiped: mappings, projects and ledger stay; the token is not used again.
+ */
+export async function pauseIfRefused(
+  deps: Deps,
+  userId: number,
+  source: Source,
+  error: unknown,
+): Promise<string | undefined> {
+  const refused = error instanceof ApiError && error.kind === 'auth' && error.service === source
+  const unreadable = error instanceof UnreadableCredential && error.service === source
+  if (!refused && !unreadable) return undefined
+  const status = refused ? error.status : undefined
+  const reason = refused ? pauseReason(source, status) : error.message
+  await atomically(deps.db, [pauseConnection(deps.db, userId, source, reason, deps.now())])
+  deps.log.warn('source_paused', { user: userId, source, status })
+  return reason
 }
 
 /** When a source paused at `pausedAt` is disconnected if the user does nothing. */

@@ -10,7 +10,7 @@ import {
   holdText,
   PAUSE_LIMIT_MS,
   pauseExpired,
-  pauseReason,
+  pauseIfRefused,
 } from '../accounts/source-pause.ts'
 import { readerFor } from '../accounts/source-readers.ts'
 import { ApiError, SERVICE_LABEL } from '../clients/api-client.ts'
@@ -45,14 +45,7 @@ import {
   recordRun,
   type Trigger,
 } from '../store/run-store.ts'
-import {
-  getUser,
-  pauseConnection,
-  setRetryAfter,
-  setTimezone,
-  stopSyncing,
-  type User,
-} from '../store/user-store.ts'
+import { getUser, setRetryAfter, setTimezone, stopSyncing, type User } from '../store/user-store.ts'
 import { checkDue, dailyCheck } from './exist-check.ts'
 import { type Lease, LeaseLost, RunInterrupted, takeLease } from './run-lease.ts'
 
@@ -413,21 +406,8 @@ async function pullEntries(
         }
       }
     } catch (error) {
-      // The source refused the token, or it was sealed under another SECRET_KEY: either way only
-      // connecting again helps, and every run until then would fail the same way.
-      const reason =
-        error instanceof ApiError && error.kind === 'auth' && error.service === conn.source
-          ? pauseReason(conn.source, error.status)
-          : error instanceof UnreadableCredential && error.service === conn.source
-            ? error.message
-            : undefined
+      const reason = await pauseIfRefused(deps, user.id, conn.source, error)
       if (reason) {
-        // Paused, not wiped: mappings, projects and ledger stay; the token is not used again.
-        await atomically(deps.db, [
-          pauseConnection(deps.db, user.id, conn.source, reason, deps.now()),
-        ])
-        const status = error instanceof ApiError ? error.status : undefined
-        deps.log.warn('source_paused', { user: user.id, source: conn.source, status })
         summary.notes.push(`${SERVICE_LABEL[conn.source]} was paused: ${reason}`)
         for (const project of mappedOf(conn.source))
           held.set(project, { kind: 'paused', source: conn.source })

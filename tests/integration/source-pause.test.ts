@@ -133,6 +133,24 @@ describe('a source that refuses its token is paused', () => {
     expectExistMatchesToggl(h, p)
   })
 
+  it('"Refresh projects" that meets a token it cannot read pauses the source too', async () => {
+    const projects = await rows('projects')
+    h.deps.db.run(
+      sql.raw(
+        `update source_connections set credential = 'v1.AAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA' where user_id = ${p.user}`,
+      ),
+    )
+    await expect(refreshProjects(h.deps, p.user)).rejects.toThrow(
+      /The saved Toggl Track token can't be read: SECRET_KEY changed/,
+    )
+    expect(await toggl()).toMatchObject({
+      connected: false,
+      paused: true,
+      reason: expect.stringMatching(/can't be read/),
+    })
+    expect(await rows('projects')).toEqual(projects)
+  })
+
   it('"Refresh projects" that meets a refused token pauses the source too, keeping the project list', async () => {
     const projects = await rows('projects')
     h.toggl.revoke(p.togglUser)
